@@ -1,0 +1,79 @@
+"""What every command receives: the database, the options, and how to print results."""
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Callable, Iterator
+
+from sqlalchemy.orm import Session
+
+from corail.context import Clock, Context
+from corail.db.engine import Database
+from corail.db.migrate import migrer
+from corail.money import format_json
+from corail.services.contexte import construire_contexte
+from corail.services.utilisateurs import login_courant, noter_connexion
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format_json(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} n'est pas sérialisable en JSON")
+
+
+def as_json(value: Any) -> str:
+    if is_dataclass(value) and not isinstance(value, type):
+        value = asdict(value)
+    elif isinstance(value, list):
+        value = [asdict(v) if is_dataclass(v) and not isinstance(v, type) else v for v in value]
+    return json.dumps(value, default=_json_default, ensure_ascii=False, indent=2)
+
+
+@dataclass
+class App:
+    database_url: str | None
+    budget: str | None
+    exercice: int | None
+    json: bool
+    clock: Clock = field(default_factory=Clock)
+    utilisateur: str = field(default_factory=login_courant)
+    _db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            db = Database(self.database_url)
+            migrer(db)
+            self._db = db
+        return self._db
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A unit of work: committed at the end (with the user's last-connection date),
+        rolled back entirely on any error — a refused command writes nothing."""
+        with self.db.transaction() as session:
+            yield session
+            noter_connexion(session, self.clock, self.utilisateur)
+
+    def contexte(self, session: Session) -> Context:
+        return construire_contexte(session, budget=self.budget, exercice=self.exercice,
+                                   utilisateur=self.utilisateur, clock=self.clock)
+
+    def sortie(self, value: Any, texte: Callable[[], str] | str) -> None:
+        """Print ``value`` as JSON with ``--json``, else the human text."""
+        if self.json:
+            print(as_json(value))
+        else:
+            print(texte() if callable(texte) else texte)
+
+    @staticmethod
+    def info(message: str) -> None:
+        print(message, file=sys.stderr)

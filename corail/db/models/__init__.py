@@ -1,0 +1,30 @@
+"""All Corail tables. Import from here: ``from corail.db.models import Budget``."""
+from corail.db.base import Base
+from corail.db.models.flux import (
+    EtapeFacture, FactureDemat, FactureDematLigne, FactureDematTva, Flux, StatutChorus,
+)
+from corail.db.models.nomenclature import (
+    Article, ArticleBudget, Chapitre, Fonction, Operation, Service,
+)
+from corail.db.models.pieces import (
+    MANDAT, TITRE, Bordereau, Engagement, Facture, Imputation, Piece, SuspensionFacture, Train,
+)
+from corail.db.models.pj import CHUNK_SIZE, PJ, PJChunk, PiecePJ
+from corail.db.models.referentiel import (
+    Budget, Collectivite, Compteur, Exercice, Parametre, PosteComptable, ServiceChorus,
+    TauxInterets,
+)
+from corail.db.models.tiers import CompteBancaire, Tiers
+from corail.db.models.utilisateurs import (
+    ESPACES, HABILITATIONS, ROLES, Habilitation, Rattachement, Sollicitation, Utilisateur,
+)
+
+__all__ = [
+    "Base", "Flux", "FactureDemat", "FactureDematTva", "FactureDematLigne", "EtapeFacture",
+    "StatutChorus", "Article", "ArticleBudget", "Chapitre", "Fonction", "Operation", "Service",
+    "MANDAT", "TITRE", "Bordereau", "Engagement", "Facture", "Imputation", "Piece",
+    "SuspensionFacture", "Train", "CHUNK_SIZE", "PJ", "PJChunk", "PiecePJ", "Budget",
+    "Collectivite", "Compteur", "Exercice", "Parametre", "PosteComptable", "ServiceChorus",
+    "TauxInterets", "CompteBancaire", "Tiers", "ESPACES", "HABILITATIONS", "ROLES",
+    "Habilitation", "Rattachement", "Sollicitation", "Utilisateur",
+]

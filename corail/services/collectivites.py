@@ -1,0 +1,192 @@
+"""Creating a collectivité with its budget and exercice (``corail init``), budgets annexes,
+exercices, poste comptable, and the dated table of late-payment rates.
+
+``initialiser_collectivite`` is the one service without a Context: it creates
+what a Context points at. It takes the clock and the user's login instead.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from corail.context import Clock, Context
+from corail.db.models import (
+    Budget, Collectivite, Exercice, PosteComptable, ServiceChorus, TauxInterets, Train,
+)
+from corail.domain.identifiants import (
+    valider_code_bud, valider_code_col, valider_id_post, valider_siret,
+)
+from corail.errors import NotFound, ValidationError
+from corail.services.nomenclature import article, charger_nomenclature
+from corail.services.utilisateurs import rattacher_gestionnaire_principal
+
+ARTICLE_DEFAUT = {"M57": "60632"}  # Fournitures de petit équipement
+MODE_REGLEMENT_DEFAUT = "03"  # PES ModRegl: virement
+TRAIN_NORMAL = "Normal"
+TRAIN_ATTENTE = "attente"
+NOMENCLATURES = ("M57",)
+
+#: ECB main refinancing rate on the first day of each half-year (décret 2013-269: the rate
+#: in force on the first day of the half-year in which interest starts, plus 8 points).
+TAUX_BCE = (
+    (date(2023, 1, 1), "2.50"), (date(2023, 7, 1), "4.00"), (date(2024, 1, 1), "4.50"),
+    (date(2024, 7, 1), "4.25"), (date(2025, 1, 1), "3.15"), (date(2025, 7, 1), "2.15"),
+    (date(2026, 1, 1), "2.15"),
+)
+
+
+@dataclass(frozen=True)
+class InitResultat:
+    collectivite_id: int
+    budget_id: int
+    exercice: int
+    utilisateur: str
+    articles: int
+    cree: bool
+
+
+def _poste(session: Session, id_post: str) -> PosteComptable:
+    id_post = valider_id_post(id_post)
+    poste = session.scalars(select(PosteComptable).where(PosteComptable.id_post == id_post)).one_or_none()
+    if poste is None:
+        poste = PosteComptable(id_post=id_post, nom=f"Trésorerie {id_post}")
+        session.add(poste)
+        session.flush()
+    return poste
+
+
+def _verifier_codes_libres(session: Session, code_col: str, code_bud: str) -> None:
+    existant = session.scalars(
+        select(Budget).where(Budget.code_col == code_col, Budget.code_bud == code_bud)
+    ).one_or_none()
+    if existant is not None:
+        raise ValidationError(
+            f"Le budget {code_col}-{code_bud} existe déjà ({existant.libelle}, SIRET {existant.siret})"
+        )
+
+
+def _equiper_budget(session: Session, clock: Clock, budget: Budget, annee: int, login: str) -> None:
+    """Exercice, default article / mode de règlement, trains Normal and attente, the user."""
+    session.add(Exercice(budget_id=budget.id, annee=annee, clos=False, courant=True))
+    code = ARTICLE_DEFAUT.get(budget.nomenclature)
+    if code:
+        article(session, budget.nomenclature, code)  # must exist in the shipped data
+    budget.article_defaut = code
+    budget.mode_reglement_defaut = MODE_REGLEMENT_DEFAUT
+    budget.train_defaut = TRAIN_NORMAL
+    session.add(Train(budget_id=budget.id, nom=TRAIN_NORMAL, attente=False, cree_le=clock.now()))
+    session.add(Train(budget_id=budget.id, nom=TRAIN_ATTENTE, attente=True, cree_le=clock.now()))
+    rattacher_gestionnaire_principal(session, clock, login, budget.id)
+    session.flush()
+
+
+def _charger_taux(session: Session) -> None:
+    have = set(session.scalars(select(TauxInterets.date_debut)))
+    session.add_all(TauxInterets(date_debut=d, taux_bce=Decimal(t), majoration=Decimal("8"))
+                    for d, t in TAUX_BCE if d not in have)
+
+
+def initialiser_collectivite(
+    session: Session,
+    clock: Clock,
+    utilisateur: str,
+    *,
+    nom: str,
+    siret: str,
+    code_col: str,
+    code_bud: str,
+    poste: str,
+    exercice: int | None = None,
+    libelle_budget: str = "Budget principal",
+    nomenclature: str = "M57",
+    services_chorus: tuple[str, ...] = (),
+) -> InitResultat:
+    nom = (nom or "").strip()
+    if not nom:
+        raise ValidationError("Nom de la collectivité manquant (--nom)")
+    if len(nom) > 100:
+        raise ValidationError("Nom de la collectivité trop long (100 caractères au plus)")
+    siret = valider_siret(siret)
+    code_col, code_bud = valider_code_col(code_col), valider_code_bud(code_bud)
+    if nomenclature not in NOMENCLATURES:
+        raise ValidationError(f"Nomenclature {nomenclature} non disponible (disponible : M57)")
+    annee = exercice or clock.today().year
+    if not 2000 <= annee <= 2100:
+        raise ValidationError(f"Exercice invalide : {annee}")
+    _verifier_codes_libres(session, code_col, code_bud)
+    poste_comptable = _poste(session, poste)
+    chargement = charger_nomenclature(session, nomenclature)
+    _charger_taux(session)
+    collectivite = Collectivite(nom=nom, siret=siret, poste_comptable_id=poste_comptable.id,
+                                cree_le=clock.now())
+    session.add(collectivite)
+    session.flush()
+    budget = Budget(collectivite_id=collectivite.id, libelle=libelle_budget, siret=siret,
+                    code_col=code_col, code_bud=code_bud, nomenclature=nomenclature)
+    budget.services_chorus = [ServiceChorus(code=c) for c in services_chorus]
+    session.add(budget)
+    session.flush()
+    _equiper_budget(session, clock, budget, annee, utilisateur)
+    return InitResultat(collectivite.id, budget.id, annee, utilisateur, chargement.articles, True)
+
+
+def ajouter_budget(
+    session: Session,
+    ctx: Context,
+    *,
+    libelle: str,
+    code_bud: str,
+    siret: str | None = None,
+    assujetti_tva: bool = False,
+    services_chorus: tuple[str, ...] = (),
+    budget_rattache_id: int | None = None,
+    nomenclature: str = "M57",
+) -> Budget:
+    """A budget annexe of the current collectivité (same CodCol; its own CodBud)."""
+    collectivite = session.get(Collectivite, ctx.collectivite_id)
+    courant = session.get(Budget, ctx.budget_id)
+    if collectivite is None or courant is None:
+        raise NotFound("Collectivité en cours introuvable")
+    if not (libelle or "").strip():
+        raise ValidationError("Libellé du budget manquant")
+    code_bud = valider_code_bud(code_bud)
+    _verifier_codes_libres(session, courant.code_col, code_bud)
+    siret = valider_siret(siret) if siret else collectivite.siret
+    if nomenclature not in NOMENCLATURES:
+        raise ValidationError(f"Nomenclature {nomenclature} non disponible (disponible : M57)")
+    budget = Budget(collectivite_id=collectivite.id, libelle=libelle.strip(), siret=siret,
+                    code_col=courant.code_col, code_bud=code_bud, nomenclature=nomenclature,
+                    assujetti_tva=assujetti_tva, budget_rattache_id=budget_rattache_id)
+    budget.services_chorus = [ServiceChorus(code=c) for c in services_chorus]
+    session.add(budget)
+    session.flush()
+    _equiper_budget(session, ctx.clock, budget, ctx.exercice, ctx.utilisateur)
+    return budget
+
+
+def ouvrir_exercice(session: Session, ctx: Context, annee: int, *, courant: bool = True) -> Exercice:
+    existant = session.scalars(
+        select(Exercice).where(Exercice.budget_id == ctx.budget_id, Exercice.annee == annee)
+    ).one_or_none()
+    if existant is not None:
+        raise ValidationError(f"L'exercice {annee} existe déjà pour ce budget")
+    if courant:
+        for e in session.scalars(select(Exercice).where(Exercice.budget_id == ctx.budget_id)):
+            e.courant = False
+    exercice = Exercice(budget_id=ctx.budget_id, annee=annee, clos=False, courant=courant)
+    session.add(exercice)
+    session.flush()
+    return exercice
+
+
+def taux_interets_au(session: Session, jour: date) -> Decimal | None:
+    """The late-payment rate (taux BCE + majoration) that applies to interest starting ``jour``."""
+    row = session.scalars(
+        select(TauxInterets).where(TauxInterets.date_debut <= jour)
+        .order_by(TauxInterets.date_debut.desc()).limit(1)
+    ).one_or_none()
+    return None if row is None else row.taux_bce + row.majoration

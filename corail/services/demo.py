@@ -1,0 +1,256 @@
+"""``corail demo``: a believable commune to try Corail on.
+
+Commune de Saint-Aubin-sur-Corail: a budget principal and a budget annexe *Eau
+et assainissement* (assujetti à la TVA) sharing one SIRET, told apart by their
+Chorus Pro service codes; tiers with bank accounts; engagements; two flux pivots
+already read (one invoice in anomalie, one rejected, one direct debit); mandats
+at several stages (brouillon, validé, numéroté in a bordereau, transmis).
+Nothing happens when the demo is already there.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from corail.context import Clock, Context
+from corail.db.models import (
+    MANDAT, Bordereau, Budget, Collectivite, CompteBancaire, Engagement, FactureDemat, Imputation,
+    Operation, Piece, PiecePJ, PJ, Service, Tiers, Train,
+)
+from corail.domain.etats import Etape, EtatBordereau, EtatFactureDemat, EtatPiece
+from corail.domain.identifiants import rib_vers_iban
+from corail.formats.pivot_builder import build_pivot, exemple_facture, exemple_flux
+from corail.services.collectivites import ajouter_budget, initialiser_collectivite
+from corail.services.compteurs import prendre_numero
+from corail.services.etapes import ajouter_etape
+from corail.services.flux import enregistrer_flux
+from corail.services.nomenclature import marquer_utilise
+
+DEMO_NOM = "Commune de Saint-Aubin-sur-Corail"
+DEMO_SIRET = "21450123100010"
+DEMO_CODE_COL = "045"
+MODES_PES = {"10": "01", "20": "02", "30": "03", "31": "03", "42": "03", "49": "10"}
+
+FOURNISSEURS = [
+    # siret, raison sociale, RIB, ville
+    ("31245678300017", "Quincaillerie Martin SARL", "30004 00825 00012345678 86", "Orléans"),
+    ("44789123500023", "EDF Collectivités", "30003 03620 00020123456 73", "Paris"),
+    ("55213467800010", "Papeterie du Centre", "10278 37200 00012345601 37", "Blois"),
+    ("39876543800013", "Orange Business Services", "30002 00550 00001234567 83", "Paris"),
+    ("44123789800016", "Bâtiments Loiret Rénovation", "14505 00001 08001234567 23", "Olivet"),
+    ("77556123600016", "Société des Eaux du Val", "20041 01005 05000123456 94", "Tours"),
+]
+ARTICLES_UTILISES = ("60611", "60612", "60622", "60632", "6064", "615221", "6156", "6231",
+                     "6262", "6281", "2183", "2184", "2188", "70323", "7067", "74121")
+
+
+@dataclass(frozen=True)
+class DemoResultat:
+    collectivite_id: int
+    budget_ids: tuple[int, ...]
+    exercice: int
+    factures: int
+    mandats: int
+    cree: bool
+
+
+def _tiers(session: Session, ctx: Context) -> dict[str, Tiers]:
+    out = {}
+    for siret, nom, rib, ville in FOURNISSEURS:
+        t = Tiers(collectivite_id=ctx.collectivite_id, nom=nom, type_identifiant="01",
+                  identifiant=siret, siret=siret, cat_tiers="01", nat_jur="03",
+                  adresse1="12 rue de la République", code_postal="45000", ville=ville,
+                  code_pays="FR", cree_le=ctx.now())
+        t.comptes.append(CompteBancaire(iban=rib_vers_iban(rib), titulaire=nom, iban_valide=True,
+                                        principal=True, origine="rib", cree_le=ctx.now(),
+                                        cree_par=ctx.utilisateur, date_debut=ctx.today()))
+        session.add(t)
+        out[siret] = t
+    session.flush()
+    return out
+
+
+def _factures(annee: int, today: date) -> tuple[list, list]:
+    """Two flux of invoices for the demo commune (some for the budget annexe)."""
+    f1_day = min(today, date(annee, 12, 31)) - timedelta(days=24)
+    f2_day = f1_day + timedelta(days=17)
+    mairie = dict(siret_debiteur=DEMO_SIRET, debiteur_nom=DEMO_NOM, code_service="MAIRIE",
+                  nom_service="Mairie - Comptabilité")
+    eau = dict(siret_debiteur=DEMO_SIRET, debiteur_nom=DEMO_NOM, code_service="EAU",
+               nom_service="Service de l'eau")
+
+    def f(num, four, ht, taux, day, **kw):
+        siret, raison, rib, _ = FOURNISSEURS[four]
+        params = {**mairie, **kw}
+        return exemple_facture(num, fournisseur=(siret, raison), montant_ht=ht, taux_tva=taux,
+                               date_reception=day, iban=rib_vers_iban(rib), **params)
+
+    flux1 = [
+        f("QM-2026-0412", 0, "1249.17", "20", f1_day, lignes=3, numero_engagement="ENG-2026-014"),
+        f("PAP-88213", 2, "386.40", "20", f1_day, avec_pj_complementaire=True),
+        f("BLR-F-1093", 4, "14820.00", "20", f1_day, numero_marche="MAPA-2026-03",
+          avec_pj_complementaire=True),
+        f("QM-2026-0431", 0, "96.50", "20", f1_day),
+        f("PAP-88305", 2, "57.08", "5.5", f1_day),
+    ]
+    flux2 = [
+        f("EDF-100245871", 1, "2731.18", "20", f2_day, mode_paiement="49"),
+        f("OBS-2026-77812", 3, "412.92", "20", f2_day, numero_engagement="ENG-2026-021"),
+        f("SEV-2026-118", 5, "3120.00", "5.5", f2_day, **eau),
+        f("SEV-2026-119", 5, "845.20", "10", f2_day, **{**eau, "code_service": "VOIRIE"}),
+        f("QM-2026-0470", 0, "312.00", "20", f2_day, avoir=True, facture_origine="QM-2026-0412"),
+    ]
+    return flux1, flux2
+
+
+def _lire(session: Session, ctx: Context, factures: list, id_flx: str, dossier: Path | None,
+          nom: str) -> None:
+    flux = exemple_flux(*factures, id_flx=id_flx)
+    data = build_pivot(flux)
+    if dossier is not None:
+        dossier.mkdir(parents=True, exist_ok=True)
+        (dossier / nom).write_bytes(data)
+    enregistrer_flux(session, ctx, flux, nom_fichier=nom, sha256=hashlib.sha256(data).hexdigest(),
+                     taille=len(data), version="V1_22")
+
+
+def _mandat(session: Session, ctx: Context, fd: FactureDemat, tiers: Tiers, budget: Budget,
+            article: str, train_id: int | None = None) -> Piece:
+    montant = fd.montant_ht if budget.assujetti_tva else fd.montant_net
+    reg = fd.mode_paiement_code == "49"
+    piece = Piece(
+        type_piece=MANDAT, budget_id=budget.id, annee=ctx.exercice, etat=EtatPiece.BROUILLON,
+        tiers_id=tiers.id, compte_bancaire_id=tiers.comptes[0].id, train_id=train_id,
+        facture_demat_id=fd.id, montant=montant,
+        montant_ht=fd.montant_ht, objet=f"Facture N° {fd.numero} du {fd.date_emission:%d/%m/%Y} "
+        f"reçue le {fd.date_reception:%d/%m/%Y}", pieces_justificatives="Facture",
+        date_reception=fd.date_reception, marche=fd.numero_marche,
+        mode_reglement=MODES_PES.get(fd.mode_paiement_code or "", "03"),
+        type_pce="05" if reg else "01", nat_pce="01", regularisation=reg,
+        cree_le=ctx.now(), cree_par=ctx.utilisateur,
+    )
+    piece.imputations.append(Imputation(ordre=1, article=article, designation=fd.fournisseur_raison_sociale,
+                                        montant=montant, fonction="020"))
+    session.add(piece)
+    session.flush()
+    for i, pj_id in enumerate(session.scalars(select(PJ.id).where(PJ.facture_demat_id == fd.id)
+                                              .order_by(PJ.numordre)), 1):
+        session.add(PiecePJ(piece_id=piece.id, pj_id=pj_id, ordre=i))
+    fd.etat = EtatFactureDemat.MANDATEE
+    fd.tiers_id = tiers.id
+    ajouter_etape(session, ctx, Etape.MANDATEMENT, facture_demat_id=fd.id,
+                  piece_id=piece.id, complement=f"Mandat {ctx.exercice} (brouillon)")
+    return piece
+
+
+def _bordereau(session: Session, ctx: Context, budget: Budget, pieces: list[Piece],
+               etat: EtatBordereau) -> Bordereau:
+    numero = prendre_numero(session, budget.id, ctx.exercice, "bordereau_mandat")
+    bord = Bordereau(budget_id=budget.id, annee=ctx.exercice, type_piece=MANDAT, numero=numero,
+                     etat=etat, date_emission=ctx.today(), nb_pieces=len(pieces),
+                     montant=sum((p.montant for p in pieces), Decimal("0")),
+                     cree_le=ctx.now(), cree_par=ctx.utilisateur)
+    session.add(bord)
+    session.flush()
+    for p in pieces:
+        p.numero = prendre_numero(session, budget.id, ctx.exercice, "mandat")
+        p.bordereau_id = bord.id
+        p.etat = EtatPiece.TRANSMIS if etat == EtatBordereau.TRANSMIS else EtatPiece.NUMEROTE
+        etapes = [(Etape.NUMEROTATION, f"Mandat n° {p.numero}"),
+                  (Etape.BORDEREAU, f"Bordereau n° {numero}")]
+        if etat == EtatBordereau.TRANSMIS:
+            etapes.append((Etape.PES_ALLER, f"Bordereau n° {numero}"))
+        for etape, complement in etapes:
+            ajouter_etape(session, ctx, etape, facture_demat_id=p.facture_demat_id, piece_id=p.id,
+                          complement=complement)
+    return bord
+
+
+def creer_demo(session: Session, clock: Clock, utilisateur: str, *, exercice: int | None = None,
+               dossier_flux: Path | None = None) -> DemoResultat:
+    existante = session.scalars(select(Collectivite).where(Collectivite.siret == DEMO_SIRET)).first()
+    if existante is not None:
+        budgets = tuple(b.id for b in existante.budgets)
+        return DemoResultat(existante.id, budgets, exercice or clock.today().year, 0, 0, False)
+    init = initialiser_collectivite(
+        session, clock, utilisateur, nom=DEMO_NOM, siret=DEMO_SIRET, code_col=DEMO_CODE_COL,
+        code_bud="01", poste="045000", exercice=exercice, services_chorus=("MAIRIE",))
+    ctx = Context(init.collectivite_id, init.budget_id, init.exercice, utilisateur, clock)
+    coll = session.get(Collectivite, init.collectivite_id)
+    coll.adresse1, coll.code_postal, coll.ville = "1 place de la Mairie", "45100", "Saint-Aubin-sur-Corail"
+    coll.categorie, coll.email = "Commune", "comptabilite@saint-aubin-sur-corail.fr"
+    coll.repertoire_flux = str(dossier_flux) if dossier_flux else None
+    coll.poste_comptable.nom = "Service de gestion comptable d'Orléans"
+    coll.poste_comptable.ville = "Orléans"
+    principal = session.get(Budget, init.budget_id)
+    annexe = ajouter_budget(session, ctx, libelle="Eau et assainissement", code_bud="02",
+                            assujetti_tva=True, services_chorus=("EAU",))
+    for code in ARTICLES_UTILISES:
+        marquer_utilise(session, ctx, code)
+    session.add_all([
+        Operation(budget_id=principal.id, code="101", libelle="Rénovation de l'école Jules-Ferry"),
+        Operation(budget_id=principal.id, code="102", libelle="Aménagement du parc municipal"),
+        Service(budget_id=principal.id, code="TECH", libelle="Services techniques"),
+        Service(budget_id=principal.id, code="ADM", libelle="Administration générale"),
+        Service(budget_id=principal.id, code="ECOLE", libelle="Affaires scolaires"),
+    ])
+    tiers = _tiers(session, ctx)
+    session.add_all([
+        Engagement(budget_id=principal.id, annee=ctx.exercice, numero="ENG-2026-014",
+                   tiers_id=tiers["31245678300017"].id, article="60632",
+                   objet="Petit équipement services techniques", montant=Decimal("5000.00"),
+                   date_engagement=date(ctx.exercice, 2, 3)),
+        Engagement(budget_id=principal.id, annee=ctx.exercice, numero="ENG-2026-021",
+                   tiers_id=tiers["39876543800013"].id, article="6262",
+                   objet="Téléphonie et accès internet", montant=Decimal("6000.00"),
+                   date_engagement=date(ctx.exercice, 1, 15)),
+    ])
+    flux1, flux2 = _factures(ctx.exercice, clock.today())
+    _lire(session, ctx, flux1, "CPP0020036000000000010001", dossier_flux, "flux_pivot_1.xml")
+    _lire(session, ctx, flux2, "CPP0020036000000000010002", dossier_flux, "flux_pivot_2.xml")
+    if dossier_flux is not None:  # downloaded but not read yet: Suivi démat lists it
+        flux3 = exemple_flux(exemple_facture("PAP-88377", fournisseur=FOURNISSEURS[2][:2],
+                                             montant_ht="64.90", siret_debiteur=DEMO_SIRET,
+                                             code_service="MAIRIE", debiteur_nom=DEMO_NOM,
+                                             date_reception=clock.today()),
+                             id_flx="CPP0020036000000000010003")
+        (dossier_flux / "flux_pivot_3.xml").write_bytes(build_pivot(flux3))
+    factures = {fd.numero: fd for fd in session.scalars(select(FactureDemat))}
+    mandats = _avancer(session, ctx, principal, annexe, tiers, factures)
+    return DemoResultat(init.collectivite_id, (principal.id, annexe.id), ctx.exercice,
+                        len(factures), mandats, True)
+
+
+def _avancer(session: Session, ctx: Context, principal: Budget, annexe: Budget,
+             tiers: dict[str, Tiers], factures: dict[str, FactureDemat]) -> int:
+    """Mandats at several stages, one rejected invoice."""
+    trains = {(t.budget_id, t.nom): t.id for t in session.scalars(select(Train))}
+    normal, attente = trains[(principal.id, "Normal")], trains[(principal.id, "attente")]
+
+    def m(numero: str, article: str, budget: Budget = principal, train: int | None = normal):
+        fd = factures[numero]
+        return _mandat(session, ctx, fd, tiers[fd.fournisseur_identifiant], budget, article, train)
+
+    transmis = [m("QM-2026-0412", "60632"), m("PAP-88213", "6064")]
+    _bordereau(session, ctx, principal, transmis, EtatBordereau.TRANSMIS)
+    numerotes = [m("BLR-F-1093", "615221")]
+    _bordereau(session, ctx, principal, numerotes, EtatBordereau.CREE)
+    valide = m("OBS-2026-77812", "6262")
+    valide.etat = EtatPiece.VALIDE
+    m("EDF-100245871", "60612", train=attente)  # débit d'office: waits for the régularisation
+    eau = m("SEV-2026-118", "60611", budget=annexe, train=trains[(annexe.id, "Normal")])
+    eau.etat = EtatPiece.VALIDE
+    rejet = factures["PAP-88305"]
+    rejet.etat = EtatFactureDemat.REJETEE
+    rejet.motif_rejet = "Pièces justificatives manquantes"
+    rejet.complement_rejet = "Bon de commande non joint"
+    ajouter_etape(session, ctx, Etape.REJET, facture_demat_id=rejet.id,
+                  complement="Pièces justificatives manquantes : Bon de commande non joint")
+    session.flush()
+    return 7

@@ -1,0 +1,163 @@
+"""Recording a flux pivot's invoices: routing to a budget, anomalies, PJ, étapes.
+
+The reader (formats) turns a file into ``PivotFlux``; this service records it in
+the caller's transaction. Amounts are rounded to the cent here, once
+(``money.to_money``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from corail.context import Context
+from corail.dates import format_date
+from corail.db.models import (
+    Budget, FactureDemat, FactureDematLigne, FactureDematTva, Flux, ServiceChorus,
+)
+from corail.domain.etats import Etape, EtatFactureDemat, EtatFlux
+from corail.errors import ValidationError
+from corail.formats.pivot_types import PivotFacture, PivotFlux
+from corail.money import to_money
+from corail.services.etapes import ajouter_etape
+from corail.services.pj import enregistrer_pj
+
+MOTIF_PAS_POUR_NOUS = "Cette facture ne nous est pas destinée"
+
+
+@dataclass(frozen=True)
+class Routage:
+    budget_id: int | None
+    anomalie: str | None
+
+
+@dataclass(frozen=True)
+class FluxEnregistre:
+    flux_id: int
+    nb_factures: int
+    a_traiter: int
+    anomalies: int
+
+
+def router(session: Session, siret: str, code_service: str | None) -> Routage:
+    """The budget an invoice is addressed to: SIRET, then the Chorus Pro service code when
+    several budgets share the SIRET. No match or several → an anomaly naming them."""
+    budgets = session.scalars(select(Budget).where(Budget.siret == siret, Budget.actif.is_(True))).all()
+    if not budgets:
+        return Routage(None, f"{MOTIF_PAS_POUR_NOUS} : aucun budget n'a le SIRET {siret}")
+    if len(budgets) == 1 and not code_service:
+        return Routage(budgets[0].id, None)
+    if code_service:
+        ids = [b.id for b in budgets]
+        par_service = session.scalars(
+            select(ServiceChorus.budget_id).where(ServiceChorus.budget_id.in_(ids),
+                                                  ServiceChorus.code == code_service)
+        ).all()
+        if len(par_service) == 1:
+            return Routage(par_service[0], None)
+        if len(budgets) == 1 and not budgets[0].services_chorus:
+            return Routage(budgets[0].id, None)  # a budget with no service codes takes them all
+        noms = ", ".join(f"{b.code_complet} {b.libelle}" for b in budgets)
+        if not par_service:
+            return Routage(None, f"{MOTIF_PAS_POUR_NOUS} : le service « {code_service} » "
+                                 f"n'est celui d'aucun budget du SIRET {siret} ({noms})")
+        return Routage(None, f"Plusieurs budgets ont le service « {code_service} » : {noms}")
+    noms = ", ".join(f"{b.code_complet} {b.libelle}" for b in budgets)
+    return Routage(None, f"Plusieurs budgets ont le SIRET {siret} et la facture ne porte pas de "
+                         f"code service : {noms}")
+
+
+def facture_connue(session: Session, f: PivotFacture) -> FactureDemat | None:
+    """An invoice already received: same Chorus Pro id, else same supplier, number and date."""
+    if f.id_cpro is not None:
+        found = session.scalars(select(FactureDemat).where(FactureDemat.id_cpro == f.id_cpro)).first()
+        if found is not None:
+            return found
+    return session.scalars(select(FactureDemat).where(
+        FactureDemat.fournisseur_identifiant == f.fournisseur_identifiant,
+        FactureDemat.numero == f.numero,
+        FactureDemat.date_emission == f.date_emission,
+    )).first()
+
+
+def _facture_row(flux: Flux, f: PivotFacture, routage: Routage) -> FactureDemat:
+    return FactureDemat(
+        flux_id=flux.id, numordre=f.numordre, budget_id=routage.budget_id,
+        etat=EtatFactureDemat.ANOMALIE if routage.anomalie else EtatFactureDemat.A_TRAITER,
+        anomalie=routage.anomalie, numero=f.numero, id_cpro=f.id_cpro, renvoi=f.renvoi,
+        id_facture_origine=f.id_facture_origine,
+        type_facture="avoir" if f.est_avoir else "facture", cadre=f.cadre,
+        date_emission=f.date_emission, date_reception=f.date_reception,
+        date_livraison=f.date_livraison, mode_paiement_code=f.mode_paiement_code,
+        mode_paiement_libelle=f.mode_paiement_libelle, devise=f.devise,
+        montant_ht=to_money(f.montant_ht), montant_ttc=to_money(f.montant_ttc),
+        montant_net=to_money(f.montant_net), numero_marche=f.numero_marche or None,
+        numero_engagement=f.numero_engagement or None,
+        fournisseur_type_identifiant=f.fournisseur_type_identifiant,
+        fournisseur_identifiant=f.fournisseur_identifiant,
+        fournisseur_raison_sociale=f.fournisseur_raison_sociale,
+        fournisseur_code_pays=f.fournisseur_code_pays,
+        reference_bancaire_type=f.reference_bancaire_type,
+        reference_bancaire_compte=f.reference_bancaire_compte,
+        reference_bancaire_etablissement=f.reference_bancaire_etablissement,
+        mode_emission=f.mode_emission, debiteur_identifiant=f.debiteur_identifiant,
+        debiteur_nom=f.debiteur_nom, code_service=f.code_service, nom_service=f.nom_service,
+        tvas=[FactureDematTva(taux=f"{t.taux:f}", base_ht=to_money(t.base_ht),
+                              montant_tva=to_money(t.montant_tva)) for t in f.tvas],
+        lignes=[FactureDematLigne(numordre=lg.numordre, reference_produit=lg.reference_produit,
+                                  prix_unitaire=f"{lg.prix_unitaire:f}", quantite=f"{lg.quantite:f}",
+                                  montant_ht=to_money(lg.montant_ht),
+                                  taux_tva=None if lg.taux_tva is None else f"{lg.taux_tva:f}")
+                for lg in f.lignes],
+    )
+
+
+def enregistrer_flux(
+    session: Session,
+    ctx: Context,
+    pivot: PivotFlux,
+    *,
+    nom_fichier: str,
+    sha256: str,
+    taille: int,
+    version: str | None = None,
+    source: str = "fichier",
+) -> FluxEnregistre:
+    """Record a flux and its invoices; a flux already read (same bytes) is refused."""
+    deja = session.scalars(select(Flux).where(Flux.sha256 == sha256)).one_or_none()
+    if deja is not None:
+        raise ValidationError(
+            f"Flux « {nom_fichier} » déjà lu le {format_date(deja.lu_le)} "
+            f"(sous le nom « {deja.nom_fichier} »)"
+        )
+    flux = Flux(collectivite_id=ctx.collectivite_id, nom_fichier=nom_fichier, sha256=sha256,
+                taille=taille, id_flx=pivot.id_flx, date_production=pivot.date_production,
+                version=version, source=source, etat=EtatFlux.LU,
+                nb_factures=len(pivot.factures), lu_le=ctx.now(), lu_par=ctx.utilisateur)
+    session.add(flux)
+    session.flush()
+    anomalies = 0
+    for f in pivot.factures:
+        routage = router(session, f.debiteur_identifiant, f.code_service)
+        connue = facture_connue(session, f)
+        if connue is not None and routage.anomalie is None:
+            routage = Routage(routage.budget_id,
+                              f"Facture déjà reçue (flux du {format_date(connue.flux.lu_le)}, "
+                              f"« {connue.flux.nom_fichier} »)")
+        row = _facture_row(flux, f, routage)
+        session.add(row)
+        session.flush()
+        for pj in f.pjs:
+            enregistrer_pj(session, ctx, pj.contenu, nom=pj.nom, type_pj=pj.type_pj, mime=pj.mime,
+                           origine="chorus", facture_demat_id=row.id, numordre=pj.numordre,
+                           nom_origine=pj.nom_origine, categorie=pj.categorie)
+        ajouter_etape(session, ctx, Etape.LECTURE_FLUX, facture_demat_id=row.id,
+                      complement=nom_fichier)
+        if routage.anomalie:
+            anomalies += 1
+            ajouter_etape(session, ctx, Etape.ANOMALIE, facture_demat_id=row.id,
+                          complement=routage.anomalie)
+    session.flush()
+    n = len(pivot.factures)
+    return FluxEnregistre(flux.id, n, n - anomalies, anomalies)

@@ -1,0 +1,166 @@
+"""Storing and reading pièces jointes in chunk rows, with a sha256 computed while spooling.
+
+``enregistrer_pj`` takes any iterable of byte blocks (a decoder feeding base64
+output, a file read in blocks...) and writes rows of at most ``CHUNK_SIZE``
+bytes as they fill: a 40 MB PDF is never held twice, nor whole, in memory.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from corail.context import Context
+from corail.db.models import CHUNK_SIZE, PJ, PJChunk
+from corail.errors import NotFound, ValidationError
+
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+             *(f"LPT{i}" for i in range(1, 10))}
+_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+MAX_NOM = 120
+
+
+@dataclass(frozen=True)
+class PJInfo:
+    id: int
+    nom: str
+    type_pj: str
+    mime: str
+    taille: int
+    sha256: str
+    origine: str
+
+
+def nom_sur(nom: str | None, *, defaut: str = "piece_jointe") -> str:
+    """A file name safe on every OS: no folder parts, no reserved or hidden names."""
+    raw = unicodedata.normalize("NFC", (nom or "").strip())
+    raw = re.split(r"[/\\]", raw)[-1]
+    raw = _FORBIDDEN.sub("_", raw).strip(" .")
+    stem, dot, ext = raw.rpartition(".")
+    if not dot:
+        stem, ext = raw, ""
+    if stem.upper() in _RESERVED or not stem:
+        stem = f"_{stem}" if stem else defaut
+    ext = ext[:10]
+    stem = stem[: MAX_NOM - len(ext) - 1]
+    return f"{stem}.{ext}" if ext else stem
+
+
+def _blocs(source: BinaryIO | bytes | Iterable[bytes]) -> Iterator[bytes]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        yield bytes(source)
+    elif hasattr(source, "read"):
+        while True:
+            block = source.read(CHUNK_SIZE)  # type: ignore[union-attr]
+            if not block:
+                break
+            yield block
+    else:
+        yield from source  # type: ignore[misc]
+
+
+def enregistrer_pj(
+    session: Session,
+    ctx: Context,
+    source: BinaryIO | bytes | Iterable[bytes],
+    *,
+    nom: str,
+    type_pj: str = "02",
+    mime: str = "application/octet-stream",
+    origine: str = "utilisateur",
+    facture_demat_id: int | None = None,
+    numordre: int = 1,
+    nom_origine: str | None = None,
+    categorie: str | None = None,
+    taille_max: int | None = None,
+) -> PJ:
+    """Spool ``source`` into chunk rows; the PJ row carries size and sha256."""
+    pj = PJ(
+        nom=nom_sur(nom), nom_origine=nom_origine, categorie=categorie, type_pj=type_pj,
+        mime=mime, origine=origine, facture_demat_id=facture_demat_id, numordre=numordre,
+        taille=0, sha256="", cree_le=ctx.now(), cree_par=ctx.utilisateur,
+    )
+    session.add(pj)
+    session.flush()
+    digest = hashlib.sha256()
+    buffer = bytearray()
+    seq = 0
+    taille = 0
+    for block in _blocs(source):
+        taille += len(block)
+        if taille_max is not None and taille > taille_max:
+            raise ValidationError(
+                f"Pièce jointe « {pj.nom} » trop volumineuse (plus de {taille_max // 1_000_000} Mo)"
+            )
+        digest.update(block)
+        buffer += block
+        while len(buffer) >= CHUNK_SIZE:
+            _ecrire_chunk(session, pj.id, seq, bytes(buffer[:CHUNK_SIZE]))
+            del buffer[:CHUNK_SIZE]
+            seq += 1
+    if buffer or seq == 0:
+        _ecrire_chunk(session, pj.id, seq, bytes(buffer))
+    pj.taille = taille
+    pj.sha256 = digest.hexdigest()
+    session.flush()
+    return pj
+
+
+def _ecrire_chunk(session: Session, pj_id: int, seq: int, data: bytes) -> None:
+    # Core insert: the bytes never enter the identity map, so they are freed at once.
+    session.execute(insert(PJChunk).values(pj_id=pj_id, seq=seq, data=data))
+
+
+def lire_pj(session: Session, pj_id: int) -> Iterator[bytes]:
+    """The PJ's bytes, chunk by chunk, in order."""
+    seqs = session.scalars(
+        select(PJChunk.seq).where(PJChunk.pj_id == pj_id).order_by(PJChunk.seq)
+    ).all()
+    for seq in seqs:
+        yield session.scalar(
+            select(PJChunk.data).where(PJChunk.pj_id == pj_id, PJChunk.seq == seq)
+        ) or b""
+
+
+def ecrire_pj(session: Session, pj_id: int, dossier: Path, *, nom: str | None = None) -> Path:
+    """Write the PJ into ``dossier`` (aside, then renamed: never a partial file)."""
+    pj = session.get(PJ, pj_id)
+    if pj is None:
+        raise NotFound(f"Pièce jointe {pj_id} introuvable")
+    dossier.mkdir(parents=True, exist_ok=True)
+    cible = dossier / nom_sur(nom or pj.nom)
+    temp = cible.with_name(f".{cible.name}.partiel")
+    digest = hashlib.sha256()
+    try:
+        with temp.open("wb") as out:
+            for block in lire_pj(session, pj_id):
+                digest.update(block)
+                out.write(block)
+        if digest.hexdigest() != pj.sha256:
+            raise ValidationError(f"Pièce jointe « {pj.nom} » altérée : empreinte différente")
+        temp.replace(cible)
+    finally:
+        temp.unlink(missing_ok=True)
+    return cible
+
+
+def info_pj(pj: PJ) -> PJInfo:
+    return PJInfo(pj.id, pj.nom, pj.type_pj, pj.mime, pj.taille, pj.sha256, pj.origine)
+
+
+def supprimer_pj(session: Session, pj_id: int) -> None:
+    session.execute(delete(PJChunk).where(PJChunk.pj_id == pj_id))
+    session.execute(delete(PJ).where(PJ.id == pj_id))
+
+
+def chunks_orphelins(session: Session) -> int:
+    """Chunk rows whose PJ no longer exists (integrity check)."""
+    return session.scalar(
+        select(func.count()).select_from(PJChunk).where(~PJChunk.pj_id.in_(select(PJ.id)))
+    ) or 0
