@@ -152,5 +152,9 @@ class Database:
     def lecture(self) -> Session:
         return self._read()
 
+    def session_ecriture(self) -> Session:
+        """A write session the caller commits or rolls back itself (tests, long jobs)."""
+        return self._write()
+
     def dispose(self) -> None:
         self.engine.dispose()
