@@ -123,6 +123,19 @@ def db_url(request, tmp_path):
 
 
 @pytest.fixture
+def pg_db():
+    """PostgreSQL only (concurrency tests)."""
+    if not PG_URL:
+        pytest.skip("PostgreSQL non configuré (CORAIL_TEST_PG_URL)")
+    url = _pg_database()
+    database = Database(url)
+    migrer(database)
+    yield database
+    database.dispose()
+    _pg_drop(url)
+
+
+@pytest.fixture
 def db(db_url):
     database = Database(db_url)
     migrer(database)

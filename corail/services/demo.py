@@ -253,4 +253,4 @@ def _avancer(session: Session, ctx: Context, principal: Budget, annexe: Budget,
     ajouter_etape(session, ctx, Etape.REJET, facture_demat_id=rejet.id,
                   complement="Pièces justificatives manquantes : Bon de commande non joint")
     session.flush()
-    return 7
+    return len(transmis) + len(numerotes) + 3
