@@ -5,7 +5,7 @@ import os
 import pytest
 from sqlalchemy import func, select
 
-from corail.db.models import CHUNK_SIZE, PJChunk
+from corail.db.models import CHUNK_SIZE, PJ, PJChunk, PJContenu
 from corail.errors import ValidationError
 from corail.services.pj import chunks_orphelins, ecrire_pj, enregistrer_pj, lire_pj, nom_sur, supprimer_pj
 
@@ -28,13 +28,28 @@ def test_grosse_pj_en_chunks_avec_empreinte(db, ctx, tmp_path):
                             mime="application/pdf")
         pj_id = pj.id
     with db.lecture() as s:
-        sizes = s.scalars(select(func.length(PJChunk.data)).where(PJChunk.pj_id == pj_id)
+        contenu_id = s.get(PJ, pj_id).contenu_id
+        sizes = s.scalars(select(func.length(PJChunk.data)).where(PJChunk.contenu_id == contenu_id)
                           .order_by(PJChunk.seq)).all()
         assert sizes == [CHUNK_SIZE] * 3 + [12345]
         assert hashlib.sha256(b"".join(lire_pj(s, pj_id))).hexdigest() == attendu
         chemin = ecrire_pj(s, pj_id, tmp_path / "sortie")
     assert chemin.name == "facture.pdf" and chemin.stat().st_size == total
     assert os.listdir(tmp_path / "sortie") == ["facture.pdf"]
+
+
+def test_meme_contenu_stocke_une_fois(db, ctx):
+    with db.transaction() as s:
+        a = enregistrer_pj(s, ctx, b"%PDF-1.4 meme contenu", nom="a.pdf")
+        b = enregistrer_pj(s, ctx, [b"%PDF-1.4 ", b"meme contenu"], nom="b.pdf")
+        assert a.contenu_id == b.contenu_id and a.id != b.id
+        assert s.scalar(select(func.count()).select_from(PJContenu)) == 1
+        assert s.scalar(select(func.count()).select_from(PJChunk)) == 1
+        supprimer_pj(s, a.id)
+        assert b"".join(lire_pj(s, b.id)) == b"%PDF-1.4 meme contenu"
+        supprimer_pj(s, b.id)
+        assert s.scalar(select(func.count()).select_from(PJContenu)) == 0
+        assert chunks_orphelins(s) == 0
 
 
 def test_pj_vide_et_suppression(db, ctx):

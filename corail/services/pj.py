@@ -1,8 +1,11 @@
-"""Storing and reading pièces jointes in chunk rows, with a sha256 computed while spooling.
+"""Storing and reading pièces jointes: chunk rows, sha256 computed while spooling, one copy
+per content.
 
-``enregistrer_pj`` takes any iterable of byte blocks (a decoder feeding base64
-output, a file read in blocks...) and writes rows of at most ``CHUNK_SIZE``
-bytes as they fill: a 40 MB PDF is never held twice, nor whole, in memory.
+``enregistrer_pj`` takes any iterable of byte blocks (a base64 decoder, a file
+read in blocks, an unzipped entry...) and writes rows of at most ``CHUNK_SIZE``
+bytes as they fill: a 40 MB PDF is never held whole in memory. When the same
+content is already stored (same sha256), the new chunks are dropped and the PJ
+points at the existing content.
 """
 from __future__ import annotations
 
@@ -13,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from corail.context import Context
-from corail.db.models import CHUNK_SIZE, PJ, PJChunk
+from corail.db.models import CHUNK_SIZE, PJ, PJChunk, PJContenu
 from corail.errors import NotFound, ValidationError
 
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
@@ -35,6 +39,13 @@ class PJInfo:
     taille: int
     sha256: str
     origine: str
+
+
+@dataclass(frozen=True)
+class Contenu:
+    id: int
+    sha256: str
+    taille: int
 
 
 def nom_sur(nom: str | None, *, defaut: str = "piece_jointe") -> str:
@@ -65,14 +76,59 @@ def _blocs(source: BinaryIO | bytes | Iterable[bytes]) -> Iterator[bytes]:
         yield from source  # type: ignore[misc]
 
 
+def stocker_contenu(session: Session, ctx: Context, source: BinaryIO | bytes | Iterable[bytes],
+                    *, nom: str = "", taille_max: int | None = None) -> Contenu:
+    """Spool ``source`` into chunk rows; an identical content already stored is reused."""
+    contenu_id = session.execute(
+        insert(PJContenu).values(sha256=None, taille=0, cree_le=ctx.now()).returning(PJContenu.id)
+    ).scalar_one()
+    digest = hashlib.sha256()
+    buffer = bytearray()
+    seq = taille = 0
+    for block in _blocs(source):
+        taille += len(block)
+        if taille_max is not None and taille > taille_max:
+            raise ValidationError(
+                f"Pièce jointe « {nom} » trop volumineuse (plus de {taille_max // 1_000_000} Mo)")
+        digest.update(block)
+        buffer += block
+        while len(buffer) >= CHUNK_SIZE:
+            _ecrire_chunk(session, contenu_id, seq, bytes(buffer[:CHUNK_SIZE]))
+            del buffer[:CHUNK_SIZE]
+            seq += 1
+    if buffer or seq == 0:
+        _ecrire_chunk(session, contenu_id, seq, bytes(buffer))
+    sha = digest.hexdigest()
+    existant = session.scalar(select(PJContenu.id).where(PJContenu.sha256 == sha))
+    if existant is not None:
+        session.execute(delete(PJChunk).where(PJChunk.contenu_id == contenu_id))
+        session.execute(delete(PJContenu).where(PJContenu.id == contenu_id))
+        return Contenu(existant, sha, taille)
+    try:
+        with session.begin_nested():
+            session.execute(PJContenu.__table__.update().where(PJContenu.id == contenu_id)
+                            .values(sha256=sha, taille=taille))
+    except IntegrityError:  # stored meanwhile by another workstation
+        session.execute(delete(PJChunk).where(PJChunk.contenu_id == contenu_id))
+        session.execute(delete(PJContenu).where(PJContenu.id == contenu_id))
+        return Contenu(session.scalar(select(PJContenu.id).where(PJContenu.sha256 == sha)), sha, taille)
+    return Contenu(contenu_id, sha, taille)
+
+
+def _ecrire_chunk(session: Session, contenu_id: int, seq: int, data: bytes) -> None:
+    # Core insert: the bytes never enter the identity map, so they are freed at once.
+    session.execute(insert(PJChunk).values(contenu_id=contenu_id, seq=seq, data=data))
+
+
 def enregistrer_pj(
     session: Session,
     ctx: Context,
-    source: BinaryIO | bytes | Iterable[bytes],
+    source: BinaryIO | bytes | Iterable[bytes] | Contenu,
     *,
     nom: str,
     type_pj: str = "02",
     mime: str = "application/octet-stream",
+    mime_declare: str | None = None,
     origine: str = "utilisateur",
     facture_demat_id: int | None = None,
     numordre: int = 1,
@@ -80,52 +136,34 @@ def enregistrer_pj(
     categorie: str | None = None,
     taille_max: int | None = None,
 ) -> PJ:
-    """Spool ``source`` into chunk rows; the PJ row carries size and sha256."""
-    pj = PJ(
-        nom=nom_sur(nom), nom_origine=nom_origine, categorie=categorie, type_pj=type_pj,
-        mime=mime, origine=origine, facture_demat_id=facture_demat_id, numordre=numordre,
-        taille=0, sha256="", cree_le=ctx.now(), cree_par=ctx.utilisateur,
-    )
+    """A PJ row for ``source`` (bytes, a file, blocks, or a content already stored)."""
+    contenu = source if isinstance(source, Contenu) else stocker_contenu(
+        session, ctx, source, nom=nom, taille_max=taille_max)
+    pj = PJ(nom=nom_sur(nom), nom_origine=nom_origine, categorie=categorie, type_pj=type_pj,
+            mime=mime, mime_declare=mime_declare, origine=origine,
+            facture_demat_id=facture_demat_id, numordre=numordre, contenu_id=contenu.id,
+            taille=contenu.taille, sha256=contenu.sha256, cree_le=ctx.now(),
+            cree_par=ctx.utilisateur)
     session.add(pj)
-    session.flush()
-    digest = hashlib.sha256()
-    buffer = bytearray()
-    seq = 0
-    taille = 0
-    for block in _blocs(source):
-        taille += len(block)
-        if taille_max is not None and taille > taille_max:
-            raise ValidationError(
-                f"Pièce jointe « {pj.nom} » trop volumineuse (plus de {taille_max // 1_000_000} Mo)"
-            )
-        digest.update(block)
-        buffer += block
-        while len(buffer) >= CHUNK_SIZE:
-            _ecrire_chunk(session, pj.id, seq, bytes(buffer[:CHUNK_SIZE]))
-            del buffer[:CHUNK_SIZE]
-            seq += 1
-    if buffer or seq == 0:
-        _ecrire_chunk(session, pj.id, seq, bytes(buffer))
-    pj.taille = taille
-    pj.sha256 = digest.hexdigest()
     session.flush()
     return pj
 
 
-def _ecrire_chunk(session: Session, pj_id: int, seq: int, data: bytes) -> None:
-    # Core insert: the bytes never enter the identity map, so they are freed at once.
-    session.execute(insert(PJChunk).values(pj_id=pj_id, seq=seq, data=data))
+def lire_contenu(session: Session, contenu_id: int) -> Iterator[bytes]:
+    """A content's bytes, chunk by chunk, in order."""
+    seqs = session.scalars(
+        select(PJChunk.seq).where(PJChunk.contenu_id == contenu_id).order_by(PJChunk.seq)).all()
+    for seq in seqs:
+        yield session.scalar(select(PJChunk.data).where(
+            PJChunk.contenu_id == contenu_id, PJChunk.seq == seq)) or b""
 
 
 def lire_pj(session: Session, pj_id: int) -> Iterator[bytes]:
     """The PJ's bytes, chunk by chunk, in order."""
-    seqs = session.scalars(
-        select(PJChunk.seq).where(PJChunk.pj_id == pj_id).order_by(PJChunk.seq)
-    ).all()
-    for seq in seqs:
-        yield session.scalar(
-            select(PJChunk.data).where(PJChunk.pj_id == pj_id, PJChunk.seq == seq)
-        ) or b""
+    contenu_id = session.scalar(select(PJ.contenu_id).where(PJ.id == pj_id))
+    if contenu_id is None:
+        raise NotFound(f"Pièce jointe {pj_id} introuvable")
+    yield from lire_contenu(session, contenu_id)
 
 
 def ecrire_pj(session: Session, pj_id: int, dossier: Path, *, nom: str | None = None) -> Path:
@@ -139,7 +177,7 @@ def ecrire_pj(session: Session, pj_id: int, dossier: Path, *, nom: str | None = 
     digest = hashlib.sha256()
     try:
         with temp.open("wb") as out:
-            for block in lire_pj(session, pj_id):
+            for block in lire_contenu(session, pj.contenu_id):
                 digest.update(block)
                 out.write(block)
         if digest.hexdigest() != pj.sha256:
@@ -155,12 +193,19 @@ def info_pj(pj: PJ) -> PJInfo:
 
 
 def supprimer_pj(session: Session, pj_id: int) -> None:
-    session.execute(delete(PJChunk).where(PJChunk.pj_id == pj_id))
+    """Delete a PJ, and its content when no other PJ uses it."""
+    contenu_id = session.scalar(select(PJ.contenu_id).where(PJ.id == pj_id))
     session.execute(delete(PJ).where(PJ.id == pj_id))
+    if contenu_id is not None and not session.scalar(
+            select(exists().where(PJ.contenu_id == contenu_id))):
+        session.execute(delete(PJChunk).where(PJChunk.contenu_id == contenu_id))
+        session.execute(delete(PJContenu).where(PJContenu.id == contenu_id))
 
 
 def chunks_orphelins(session: Session) -> int:
-    """Chunk rows whose PJ no longer exists (integrity check)."""
+    """Chunk rows of contents no PJ uses, or of unfinished contents (integrity check)."""
+    utilises = select(PJ.contenu_id)
     return session.scalar(
-        select(func.count()).select_from(PJChunk).where(~PJChunk.pj_id.in_(select(PJ.id)))
+        select(func.count()).select_from(PJChunk).join(PJContenu)
+        .where((~PJChunk.contenu_id.in_(utilises)) | PJContenu.sha256.is_(None))
     ) or 0

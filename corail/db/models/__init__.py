@@ -9,7 +9,7 @@ from corail.db.models.nomenclature import (
 from corail.db.models.pieces import (
     MANDAT, TITRE, Bordereau, Engagement, Facture, Imputation, Piece, SuspensionFacture, Train,
 )
-from corail.db.models.pj import CHUNK_SIZE, PJ, PJChunk, PiecePJ
+from corail.db.models.pj import CHUNK_SIZE, PJ, PJChunk, PJContenu, PiecePJ
 from corail.db.models.referentiel import (
     Budget, Collectivite, Compteur, Exercice, Parametre, PosteComptable, ServiceChorus,
     TauxInterets,
@@ -23,7 +23,7 @@ __all__ = [
     "Base", "Flux", "FactureDemat", "FactureDematTva", "FactureDematLigne", "EtapeFacture",
     "StatutChorus", "Article", "ArticleBudget", "Chapitre", "Fonction", "Operation", "Service",
     "MANDAT", "TITRE", "Bordereau", "Engagement", "Facture", "Imputation", "Piece",
-    "SuspensionFacture", "Train", "CHUNK_SIZE", "PJ", "PJChunk", "PiecePJ", "Budget",
+    "SuspensionFacture", "Train", "CHUNK_SIZE", "PJ", "PJChunk", "PJContenu", "PiecePJ", "Budget",
     "Collectivite", "Compteur", "Exercice", "Parametre", "PosteComptable", "ServiceChorus",
     "TauxInterets", "CompteBancaire", "Tiers", "ESPACES", "HABILITATIONS", "ROLES",
     "Habilitation", "Rattachement", "Sollicitation", "Utilisateur",

@@ -81,8 +81,11 @@ class FactureDemat(Base):
     motif_rejet: Mapped[str | None] = mapped_column(String(255))
     complement_rejet: Mapped[str | None] = mapped_column(String(255))
     code_rejet: Mapped[str | None] = mapped_column(String(20))
+    # a Renvoi (Complétée / Recyclée) is linked to its earlier delivery
+    facture_precedente_id: Mapped[int | None] = mapped_column(ForeignKey("facture_demat.id"))
 
     flux: Mapped[Flux] = relationship(back_populates="factures")
+    facture_precedente: Mapped[FactureDemat | None] = relationship(remote_side="FactureDemat.id")
     tvas: Mapped[list[FactureDematTva]] = relationship(
         cascade="all, delete-orphan", order_by="FactureDematTva.id"
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 21:22:59.752207
+Create Date: 2026-11-27
 """
 from __future__ import annotations
 
@@ -51,6 +51,14 @@ def upgrade() -> None:
     sa.Column('niveau', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_fonction')),
     sa.UniqueConstraint('nomenclature', 'code', name=op.f('uq_fonction_nomenclature_code'))
+    )
+    op.create_table('pj_contenu',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=True),
+    sa.Column('taille', sa.BigInteger(), nullable=False),
+    sa.Column('cree_le', corail.db.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pj_contenu')),
+    sa.UniqueConstraint('sha256', name=op.f('uq_pj_contenu_sha256'))
     )
     op.create_table('poste_comptable',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -107,6 +115,13 @@ def upgrade() -> None:
     sa.Column('cree_le', corail.db.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['poste_comptable_id'], ['poste_comptable.id'], name=op.f('fk_collectivite_poste_comptable_id_poste_comptable')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_collectivite'))
+    )
+    op.create_table('pj_chunk',
+    sa.Column('contenu_id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['contenu_id'], ['pj_contenu.id'], name=op.f('fk_pj_chunk_contenu_id_pj_contenu'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('contenu_id', 'seq', name=op.f('pk_pj_chunk'))
     )
     op.create_table('budget',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -288,7 +303,9 @@ def upgrade() -> None:
     sa.Column('motif_rejet', sa.String(length=255), nullable=True),
     sa.Column('complement_rejet', sa.String(length=255), nullable=True),
     sa.Column('code_rejet', sa.String(length=20), nullable=True),
+    sa.Column('facture_precedente_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['budget_id'], ['budget.id'], name=op.f('fk_facture_demat_budget_id_budget')),
+    sa.ForeignKeyConstraint(['facture_precedente_id'], ['facture_demat.id'], name=op.f('fk_facture_demat_facture_precedente_id_facture_demat')),
     sa.ForeignKeyConstraint(['flux_id'], ['flux.id'], name=op.f('fk_facture_demat_flux_id_flux')),
     sa.ForeignKeyConstraint(['tiers_id'], ['tiers.id'], name=op.f('fk_facture_demat_tiers_id_tiers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_facture_demat'))
@@ -477,22 +494,27 @@ def upgrade() -> None:
     op.create_table('pj',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('facture_demat_id', sa.Integer(), nullable=True),
+    sa.Column('contenu_id', sa.Integer(), nullable=False),
     sa.Column('numordre', sa.Integer(), nullable=False),
     sa.Column('nom', sa.String(length=255), nullable=False),
     sa.Column('nom_origine', sa.String(length=255), nullable=True),
     sa.Column('categorie', sa.String(length=50), nullable=True),
     sa.Column('type_pj', sa.String(length=2), nullable=False),
     sa.Column('mime', sa.String(length=100), nullable=False),
+    sa.Column('mime_declare', sa.String(length=100), nullable=True),
     sa.Column('taille', sa.BigInteger(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('origine', sa.String(length=20), nullable=False),
     sa.Column('cree_le', corail.db.types.UTCDateTime(), nullable=False),
     sa.Column('cree_par', sa.String(length=50), nullable=False),
+    sa.ForeignKeyConstraint(['contenu_id'], ['pj_contenu.id'], name=op.f('fk_pj_contenu_id_pj_contenu')),
     sa.ForeignKeyConstraint(['facture_demat_id'], ['facture_demat.id'], name=op.f('fk_pj_facture_demat_id_facture_demat')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pj'))
     )
     with op.batch_alter_table('pj', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pj_contenu_id'), ['contenu_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_pj_facture_demat_id'), ['facture_demat_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pj_sha256'), ['sha256'], unique=False)
 
     op.create_table('statut_chorus',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -581,13 +603,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_piece_train_id'), ['train_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_piece_type_piece'), ['type_piece'], unique=False)
 
-    op.create_table('pj_chunk',
-    sa.Column('pj_id', sa.Integer(), nullable=False),
-    sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('data', sa.LargeBinary(), nullable=False),
-    sa.ForeignKeyConstraint(['pj_id'], ['pj.id'], name=op.f('fk_pj_chunk_pj_id_pj'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('pj_id', 'seq', name=op.f('pk_pj_chunk'))
-    )
     op.create_table('suspension_facture',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('facture_id', sa.Integer(), nullable=False),
@@ -667,7 +682,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_suspension_facture_facture_id'))
 
     op.drop_table('suspension_facture')
-    op.drop_table('pj_chunk')
     with op.batch_alter_table('piece', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_piece_type_piece'))
         batch_op.drop_index(batch_op.f('ix_piece_train_id'))
@@ -685,7 +699,9 @@ def downgrade() -> None:
 
     op.drop_table('statut_chorus')
     with op.batch_alter_table('pj', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pj_sha256'))
         batch_op.drop_index(batch_op.f('ix_pj_facture_demat_id'))
+        batch_op.drop_index(batch_op.f('ix_pj_contenu_id'))
 
     op.drop_table('pj')
     op.drop_table('habilitation')
@@ -752,10 +768,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_budget_siret'))
 
     op.drop_table('budget')
+    op.drop_table('pj_chunk')
     op.drop_table('collectivite')
     op.drop_table('utilisateur')
     op.drop_table('taux_interets')
     op.drop_table('poste_comptable')
+    op.drop_table('pj_contenu')
     op.drop_table('fonction')
     op.drop_table('chapitre')
     with op.batch_alter_table('article', schema=None) as batch_op:
