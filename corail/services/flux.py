@@ -7,6 +7,8 @@ the caller's transaction. Amounts are rounded to the cent here, once
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,12 +20,14 @@ from corail.db.models import (
 )
 from corail.domain.etats import Etape, EtatFactureDemat, EtatFlux
 from corail.errors import ValidationError
-from corail.formats.pivot_types import PivotFacture, PivotFlux
-from corail.money import to_money
+from corail.formats.mime import sniff
+from corail.formats.pivot_types import PivotFacture, PivotFlux, PivotPJ
+from corail.money import format_eur, to_money
 from corail.services.etapes import ajouter_etape
 from corail.services.pj import enregistrer_pj
 
 MOTIF_PAS_POUR_NOUS = "Cette facture ne nous est pas destinée"
+RENVOIS = ("complétée", "completee", "recyclée", "recyclee")
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,70 @@ def _facture_row(flux: Flux, f: PivotFacture, routage: Routage) -> FactureDemat:
     )
 
 
+def creer_flux(session: Session, ctx: Context, *, nom_fichier: str, sha256: str, taille: int,
+               id_flx: str | None = None, date_production=None, version: str | None = None,
+               source: str = "fichier") -> Flux:
+    """The Flux row; a flux already read (same bytes) is refused with the date it was read."""
+    deja = session.scalars(select(Flux).where(Flux.sha256 == sha256)).one_or_none()
+    if deja is not None:
+        raise ValidationError(
+            f"Flux « {nom_fichier} » déjà lu le {format_date(deja.lu_le)} "
+            f"(sous le nom « {deja.nom_fichier} »)"
+        )
+    flux = Flux(collectivite_id=ctx.collectivite_id, nom_fichier=nom_fichier[:255], sha256=sha256,
+                taille=taille, id_flx=id_flx, date_production=date_production, version=version,
+                source=source, etat=EtatFlux.LU, nb_factures=0, lu_le=ctx.now(),
+                lu_par=ctx.utilisateur)
+    session.add(flux)
+    session.flush()
+    return flux
+
+
+def _ecart_montants(f: PivotFacture) -> str | None:
+    """HT + TVA ≠ TTC (beyond a cent of rounding), when the VAT breakdown is given."""
+    if not f.tvas:
+        return None
+    tva = sum((t.montant_tva for t in f.tvas), Decimal("0"))
+    if abs(f.montant_ht + tva - f.montant_ttc) <= Decimal("0.01"):
+        return None
+    return (f"Montants incohérents : HT {format_eur(to_money(f.montant_ht))} + TVA "
+            f"{format_eur(to_money(tva))} ≠ TTC {format_eur(to_money(f.montant_ttc))}")
+
+
+def enregistrer_facture(session: Session, ctx: Context, flux: Flux, f: PivotFacture,
+                        pjs: Iterable[tuple[PivotPJ, object, str]]) -> FactureDemat:
+    """One invoice of ``flux``: routing, anomalies, its PJ (``(meta, source of bytes, mime)``),
+    its étapes. A Renvoi (Complétée/Recyclée) is linked to its earlier delivery."""
+    routage = router(session, f.debiteur_identifiant, f.code_service)
+    anomalie = routage.anomalie or _ecart_montants(f)
+    connue = facture_connue(session, f)
+    precedente = None
+    if connue is not None:
+        if (f.renvoi or "").strip().lower() in RENVOIS:
+            precedente = connue
+        elif anomalie is None:
+            anomalie = (f"Facture déjà reçue (flux du {format_date(connue.flux.lu_le)}, "
+                        f"« {connue.flux.nom_fichier} »)")
+    row = _facture_row(flux, f, Routage(routage.budget_id, anomalie))
+    row.facture_precedente_id = precedente.id if precedente else None
+    session.add(row)
+    session.flush()
+    for meta, source, mime in pjs:
+        enregistrer_pj(session, ctx, source, nom=meta.nom, type_pj=meta.type_pj, mime=mime,
+                       mime_declare=meta.mime, origine="chorus", facture_demat_id=row.id,
+                       numordre=meta.numordre, nom_origine=meta.nom_origine,
+                       categorie=meta.categorie)
+    complement = flux.nom_fichier
+    if precedente is not None:
+        complement += (f" — renvoi ({f.renvoi}) de la facture reçue le "
+                       f"{format_date(precedente.flux.lu_le)}")
+    ajouter_etape(session, ctx, Etape.LECTURE_FLUX, facture_demat_id=row.id, complement=complement)
+    if anomalie:
+        ajouter_etape(session, ctx, Etape.ANOMALIE, facture_demat_id=row.id, complement=anomalie)
+    flux.nb_factures += 1
+    return row
+
+
 def enregistrer_flux(
     session: Session,
     ctx: Context,
@@ -124,40 +192,16 @@ def enregistrer_flux(
     version: str | None = None,
     source: str = "fichier",
 ) -> FluxEnregistre:
-    """Record a flux and its invoices; a flux already read (same bytes) is refused."""
-    deja = session.scalars(select(Flux).where(Flux.sha256 == sha256)).one_or_none()
-    if deja is not None:
-        raise ValidationError(
-            f"Flux « {nom_fichier} » déjà lu le {format_date(deja.lu_le)} "
-            f"(sous le nom « {deja.nom_fichier} »)"
-        )
-    flux = Flux(collectivite_id=ctx.collectivite_id, nom_fichier=nom_fichier, sha256=sha256,
-                taille=taille, id_flx=pivot.id_flx, date_production=pivot.date_production,
-                version=version, source=source, etat=EtatFlux.LU,
-                nb_factures=len(pivot.factures), lu_le=ctx.now(), lu_par=ctx.utilisateur)
-    session.add(flux)
-    session.flush()
+    """Record a flux held in memory (the demo, tests); files go through ``pivot_import``."""
+    flux = creer_flux(session, ctx, nom_fichier=nom_fichier, sha256=sha256, taille=taille,
+                      id_flx=pivot.id_flx, date_production=pivot.date_production,
+                      version=version, source=source)
     anomalies = 0
     for f in pivot.factures:
-        routage = router(session, f.debiteur_identifiant, f.code_service)
-        connue = facture_connue(session, f)
-        if connue is not None and routage.anomalie is None:
-            routage = Routage(routage.budget_id,
-                              f"Facture déjà reçue (flux du {format_date(connue.flux.lu_le)}, "
-                              f"« {connue.flux.nom_fichier} »)")
-        row = _facture_row(flux, f, routage)
-        session.add(row)
-        session.flush()
-        for pj in f.pjs:
-            enregistrer_pj(session, ctx, pj.contenu, nom=pj.nom, type_pj=pj.type_pj, mime=pj.mime,
-                           origine="chorus", facture_demat_id=row.id, numordre=pj.numordre,
-                           nom_origine=pj.nom_origine, categorie=pj.categorie)
-        ajouter_etape(session, ctx, Etape.LECTURE_FLUX, facture_demat_id=row.id,
-                      complement=nom_fichier)
-        if routage.anomalie:
-            anomalies += 1
-            ajouter_etape(session, ctx, Etape.ANOMALIE, facture_demat_id=row.id,
-                          complement=routage.anomalie)
+        row = enregistrer_facture(session, ctx, flux, f,
+                                  ((pj, pj.contenu, sniff(pj.contenu[:4096], declare=pj.mime))
+                                   for pj in f.pjs))
+        anomalies += row.etat == EtatFactureDemat.ANOMALIE
     session.flush()
     n = len(pivot.factures)
     return FluxEnregistre(flux.id, n, n - anomalies, anomalies)

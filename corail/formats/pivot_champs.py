@@ -1,0 +1,152 @@
+"""Fields of one CPPFacturePivotUnitaire (a small element tree, local tag names) turned into
+``PivotFacture``, every value checked: mandatory elements, dates, decimals, codes.
+
+Amounts stay exact Decimals as written (up to 6 decimals); the rounding to the cent
+happens when they are recorded (``money.to_money``).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from corail.errors import ValidationError
+from corail.formats.pivot_types import (
+    TYPE_AVOIR, TYPE_FACTURE, PivotFacture, PivotLigne, PivotPJ, PivotTva,
+)
+
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2}|T.*)?$")
+_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+MAX_MONTANT = Decimal("1e12")
+
+
+def _refus(message: str) -> ValidationError:
+    from corail.formats.pivot_reader import PivotRefuse
+
+    return PivotRefuse(message)
+
+
+def texte(el, chemin: str, ou: str, *, obligatoire: bool = False, max_len: int | None = None) -> str | None:
+    """The stripped text at ``chemin`` (``A/B``), None when absent or empty."""
+    noeud = el.find(chemin)
+    valeur = None if noeud is None else (noeud.text or "").strip() or None
+    if valeur is None and obligatoire:
+        raise _refus(f"{ou} : élément {chemin} manquant")
+    if valeur is not None and max_len is not None and len(valeur) > max_len:
+        raise _refus(f"{ou} : élément {chemin} trop long ({len(valeur)} caractères, {max_len} au plus)")
+    return valeur
+
+
+def date_pivot(valeur: str, ou: str) -> date:
+    m = _DATE.match(valeur.strip())
+    try:
+        if not m:
+            raise ValueError
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise _refus(f"{ou} : date invalide « {valeur} » (AAAA-MM-JJ attendu)") from None
+
+
+def decimal_pivot(valeur: str, ou: str) -> Decimal:
+    if not _DECIMAL.match(valeur.strip()):
+        raise _refus(f"{ou} : nombre invalide « {valeur[:40]} »")
+    try:
+        nombre = Decimal(valeur.strip())
+    except InvalidOperation:
+        raise _refus(f"{ou} : nombre invalide « {valeur[:40]} »") from None
+    if abs(nombre) >= MAX_MONTANT:
+        raise _refus(f"{ou} : nombre hors limites « {valeur[:40]} »")
+    return nombre
+
+
+def _date(el, chemin: str, ou: str, obligatoire: bool = False) -> date | None:
+    valeur = texte(el, chemin, ou, obligatoire=obligatoire)
+    return None if valeur is None else date_pivot(valeur, f"{ou}, élément {chemin}")
+
+
+def _dec(el, chemin: str, ou: str, obligatoire: bool = False) -> Decimal | None:
+    valeur = texte(el, chemin, ou, obligatoire=obligatoire)
+    return None if valeur is None else decimal_pivot(valeur, f"{ou}, élément {chemin}")
+
+
+def facture(el, nom_fichier: str, rang: int) -> PivotFacture:
+    """One invoice; ``rang`` is its position in the flux (for messages before its number is known)."""
+    numero = texte(el, "DonneesFacture/Id", f"{nom_fichier}, facture n° {rang} du flux",
+                   obligatoire=True, max_len=50)
+    ou = f"{nom_fichier}, facture {numero}"
+    type_code = texte(el, "DonneesFacture/Type", ou, obligatoire=True)
+    if type_code not in (TYPE_FACTURE, TYPE_AVOIR):
+        raise _refus(f"{ou} : élément DonneesFacture/Type « {type_code} » inconnu "
+                     f"(380 facture, 381 avoir)")
+    id_cpro = texte(el, "DonneesFacture/IdCPRO", ou)
+    if id_cpro is not None and not id_cpro.isdigit():
+        raise _refus(f"{ou} : élément DonneesFacture/IdCPRO « {id_cpro} » non numérique")
+    tvas = tuple(
+        PivotTva(taux=_dec(t, "Taux", f"{ou}, TVA", True), base_ht=_dec(t, "BaseHt", f"{ou}, TVA", True),
+                 montant_tva=_dec(t, "MontantTVA", f"{ou}, TVA", True))
+        for t in el.findall("DonneesFacture/TVAs/TVA"))
+    lignes = []
+    for i, lg in enumerate(el.findall("DonneesFacture/Lignes/Ligne"), 1):
+        lou = f"{ou}, ligne {lg.get('NumOrdre') or i}"
+        numordre = lg.get("NumOrdre") or str(i)
+        lignes.append(PivotLigne(
+            numordre=int(numordre) if numordre.isdigit() else i,
+            prix_unitaire=_dec(lg, "PrixUnitaire", lou, True), quantite=_dec(lg, "Quantite", lou, True),
+            montant_ht=_dec(lg, "MontantHT", lou, True),
+            reference_produit=texte(lg, "ReferenceProduit", lou, max_len=100),
+            taux_tva=_dec(lg, "TauxTVA", lou)))
+    ref = el.find("Fournisseur/ReferenceBancaire")
+    numordre = el.get("NumOrdre") or str(rang)
+    return PivotFacture(
+        numero=numero,
+        fournisseur_identifiant=texte(el, "Fournisseur/Identifiant", ou, obligatoire=True, max_len=50),
+        fournisseur_raison_sociale=texte(el, "Fournisseur/RaisonSociale", ou, obligatoire=True,
+                                         max_len=255),
+        debiteur_identifiant=texte(el, "Debiteur/Identifiant", ou, obligatoire=True, max_len=14),
+        date_emission=_date(el, "DonneesFacture/DateEmissionFacture", ou, True),
+        date_reception=_date(el, "DonneesFacture/DateReception", ou, True),
+        montant_ht=_dec(el, "DonneesFacture/Montants/MontantHT", ou, True),
+        montant_ttc=_dec(el, "DonneesFacture/Montants/MontantTTC", ou, True),
+        montant_net=_dec(el, "DonneesFacture/Montants/MontantNetAPayer", ou, True),
+        type_facture=type_code,
+        cadre=texte(el, "DonneesFacture/Cadre", ou, max_len=5) or "A1",
+        fournisseur_type_identifiant=texte(el, "Fournisseur/TypeIdentifiant", ou, max_len=2) or "1",
+        fournisseur_code_pays=texte(el, "Fournisseur/CodePays", ou, max_len=2) or "FR",
+        mode_emission=texte(el, "Fournisseur/ModeEmission", ou, max_len=20) or "flux",
+        reference_bancaire_type=None if ref is None else (ref.get("Type") or None),
+        reference_bancaire_compte=texte(el, "Fournisseur/ReferenceBancaire/Compte", ou, max_len=50),
+        reference_bancaire_etablissement=texte(el, "Fournisseur/ReferenceBancaire/Etablissement", ou,
+                                               max_len=100),
+        debiteur_nom=texte(el, "Debiteur/Nom", ou, max_len=255),
+        code_service=texte(el, "Debiteur/CodeService", ou, max_len=100),
+        nom_service=texte(el, "Debiteur/NomService", ou, max_len=255),
+        id_cpro=None if id_cpro is None else int(id_cpro),
+        renvoi=texte(el, "DonneesFacture/Renvoi", ou, max_len=20),
+        id_facture_origine=texte(el, "DonneesFacture/IdFactureOrigine", ou, max_len=50),
+        date_livraison=_date(el, "DonneesFacture/DateLivraison", ou),
+        mode_paiement_code=texte(el, "DonneesFacture/ModePaiement/Code", ou, max_len=2) or "30",
+        mode_paiement_libelle=texte(el, "DonneesFacture/ModePaiement/Libelle", ou, max_len=100),
+        devise=texte(el, "DonneesFacture/Devise", ou, max_len=3) or "EUR",
+        tvas=tvas,
+        numero_marche=texte(el, "DonneesFacture/Engagement/NumeroMarche", ou, max_len=50),
+        numero_engagement=texte(el, "DonneesFacture/Engagement/NumeroEngagement", ou, max_len=50),
+        lignes=tuple(lignes),
+        numordre=int(numordre) if numordre.isdigit() else rang,
+    )
+
+
+def pj(el, ou: str) -> PivotPJ:
+    """A PJ's metadata (its bytes are read elsewhere)."""
+    numordre = el.get("NumOrdre") or "1"
+    type_pj = texte(el, "TypePJ", ou, obligatoire=True)
+    if type_pj not in ("01", "02"):
+        raise _refus(f"{ou} : élément TypePJ « {type_pj} » inconnu (01 facture, 02 pièce complémentaire)")
+    return PivotPJ(
+        numordre=int(numordre) if numordre.isdigit() else 1,
+        nom=texte(el, "NomPJ", ou, obligatoire=True, max_len=255),
+        type_pj=type_pj,
+        mime=texte(el, "MimeTypePJ", ou, max_len=100) or "application/octet-stream",
+        nom_origine=texte(el, "NomPJOrigine", ou, max_len=255),
+        categorie=texte(el, "CategoriePJ", ou, max_len=50),
+        id_original=texte(el, "IdOriginal", ou, max_len=50),
+    )

@@ -1,0 +1,179 @@
+"""*Lecture* of pivot files: a single XML, or the ZIP Chorus Pro downloads (several XML).
+
+Everything happens in the caller's transaction: a refused file, a cancel or a
+crash leaves nothing behind (the temporary PJ files are deleted in any case).
+Each XML is one flux; its sha256 (computed first, streaming) refuses reading it twice.
+"""
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
+
+from sqlalchemy.orm import Session
+
+from corail.context import Context
+from corail.db.models import Flux
+from corail.domain.etats import EtatFactureDemat
+from corail.errors import ValidationError
+from corail.formats.pivot_reader import BLOC, LecteurPivot, Limites, PivotRefuse, vider_dossier
+from corail.jobs import NO_CONTROL, JobControl
+from corail.services.flux import creer_flux, enregistrer_facture
+
+RATIO_XML_MAX = 200
+
+
+@dataclass(frozen=True)
+class FluxLu:
+    flux_id: int
+    nom: str
+    id_flx: str | None
+    nb_factures: int
+    a_traiter: int
+    anomalies: int
+    nb_pj: int
+
+
+@dataclass(frozen=True)
+class ImportResultat:
+    fichier: str
+    flux: tuple[FluxLu, ...]
+
+    @property
+    def nb_factures(self) -> int:
+        return sum(f.nb_factures for f in self.flux)
+
+    @property
+    def anomalies(self) -> int:
+        return sum(f.anomalies for f in self.flux)
+
+
+@dataclass(frozen=True)
+class _Source:
+    nom: str
+    ouvrir: Callable[[], BinaryIO]
+    taille: int
+
+
+def _sources(chemin: Path, limites: Limites) -> tuple[list[_Source], zipfile.ZipFile | None]:
+    if not chemin.is_file():
+        raise ValidationError(f"Fichier « {chemin} » introuvable")
+    with chemin.open("rb") as f:
+        debut = f.read(4)
+    if debut != b"PK\x03\x04":
+        return [_Source(chemin.name, lambda: chemin.open("rb"), chemin.stat().st_size)], None
+    try:
+        archive = zipfile.ZipFile(chemin)
+        entrees = [i for i in archive.infolist() if not i.is_dir()]
+    except zipfile.BadZipFile as exc:
+        raise PivotRefuse(f"{chemin.name} : archive ZIP illisible ({exc})") from None
+    xml = [i for i in entrees if i.filename.lower().endswith(".xml")]
+    if not xml:
+        archive.close()
+        raise PivotRefuse(f"{chemin.name} : l'archive ne contient aucun fichier XML")
+    sources = []
+    for info in sorted(xml, key=lambda i: i.filename):
+        nom = f"{chemin.name} › {Path(info.filename).name}"
+        if info.flag_bits & 0x1:
+            raise PivotRefuse(f"{nom} : fichier chiffré")
+        if info.file_size > limites.taille_xml_max or (
+                info.file_size > 2**20 and info.file_size > RATIO_XML_MAX * max(info.compress_size, 1)):
+            raise PivotRefuse(f"{nom} : fichier trop volumineux ou archive suspecte")
+        sources.append(_Source(nom, lambda i=info: _borne(archive.open(i), limites.taille_xml_max, nom),
+                               info.file_size))
+    return sources, archive
+
+
+class _Borne:
+    """A stream refusing to give more than ``limite`` bytes (a ZIP lying about its sizes)."""
+
+    def __init__(self, flux: BinaryIO, limite: int, nom: str) -> None:
+        self.flux, self.limite, self.nom, self.lu = flux, limite, nom, 0
+
+    def read(self, n: int = -1) -> bytes:
+        bloc = self.flux.read(n)
+        self.lu += len(bloc)
+        if self.lu > self.limite:
+            raise PivotRefuse(f"{self.nom} : fichier trop volumineux une fois décompressé")
+        return bloc
+
+    def close(self) -> None:
+        self.flux.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _borne(flux: BinaryIO, limite: int, nom: str) -> _Borne:
+    return _Borne(flux, limite, nom)
+
+
+def _empreinte(source: _Source) -> tuple[str, int]:
+    digest, taille = hashlib.sha256(), 0
+    try:
+        with source.ouvrir() as f:
+            while bloc := f.read(BLOC):
+                digest.update(bloc)
+                taille += len(bloc)
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise PivotRefuse(f"{source.nom} : lecture impossible ({exc})") from None
+    return digest.hexdigest(), taille
+
+
+def _pjs(facture_lue) -> Iterator[tuple]:
+    for pj in facture_lue.pjs:
+        with pj.fichier.open("rb") as f:
+            yield pj.meta, f, pj.mime
+        pj.fichier.unlink(missing_ok=True)
+
+
+def _lire_source(session: Session, ctx: Context, source: _Source, sha: str, taille: int,
+                 limites: Limites, control: JobControl) -> FluxLu:
+    temp = Path(tempfile.mkdtemp(prefix="corail-pivot-"))
+    try:
+        flux: Flux | None = None
+        a_traiter = anomalies = nb_pj = 0
+        with source.ouvrir() as f:
+            lecteur = LecteurPivot(f, source.nom, temp, limites=limites, control=control,
+                                   taille=taille)
+            for lue in lecteur:
+                if flux is None:
+                    flux = creer_flux(session, ctx, nom_fichier=source.nom, sha256=sha, taille=taille,
+                                      id_flx=lecteur.en_tete.id_flx,
+                                      date_production=lecteur.en_tete.date_production,
+                                      version=lecteur.en_tete.version)
+                row = enregistrer_facture(session, ctx, flux, lue.facture, _pjs(lue))
+                nb_pj += len(lue.pjs)
+                if row.etat == EtatFactureDemat.ANOMALIE:
+                    anomalies += 1
+                else:
+                    a_traiter += 1
+        assert flux is not None  # the reader refuses a flux without invoice
+        session.flush()
+        return FluxLu(flux.id, source.nom, flux.id_flx, flux.nb_factures, a_traiter, anomalies, nb_pj)
+    except (zipfile.BadZipFile, EOFError) as exc:
+        raise PivotRefuse(f"{source.nom} : lecture impossible ({exc})") from None
+    finally:
+        vider_dossier(temp)
+
+
+def importer_fichier(session: Session, ctx: Context, chemin: Path | str, *,
+                     control: JobControl = NO_CONTROL, limites: Limites | None = None) -> ImportResultat:
+    """Read one pivot file (XML or ZIP of XML) into the database, in the caller's transaction."""
+    chemin = Path(chemin)
+    limites = limites or Limites()
+    sources, archive = _sources(chemin, limites)
+    try:
+        empreintes = [_empreinte(s) for s in sources]
+        lus = tuple(_lire_source(session, ctx, s, sha, taille, limites, control)
+                    for s, (sha, taille) in zip(sources, empreintes))
+    finally:
+        if archive is not None:
+            archive.close()
+    return ImportResultat(chemin.name, lus)
