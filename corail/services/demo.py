@@ -64,7 +64,7 @@ def _tiers(session: Session, ctx: Context) -> dict[str, Tiers]:
     out = {}
     for siret, nom, rib, ville in FOURNISSEURS:
         t = Tiers(collectivite_id=ctx.collectivite_id, nom=nom, type_identifiant="01",
-                  identifiant=siret, siret=siret, cat_tiers="01", nat_jur="03",
+                  identifiant=siret, siret=siret, cat_tiers="60", nat_jur="03",
                   adresse1="12 rue de la République", code_postal="45000", ville=ville,
                   code_pays="FR", cree_le=ctx.now())
         t.comptes.append(CompteBancaire(iban=rib_vers_iban(rib), titulaire=nom, iban_valide=True,

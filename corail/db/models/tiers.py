@@ -17,7 +17,8 @@ class Tiers(Base):
     nom: Mapped[str] = mapped_column(String(100), index=True)
     prenom: Mapped[str | None] = mapped_column(String(50))
     civilite: Mapped[str | None] = mapped_column(String(10))
-    # PES TypIdent: 01 SIRET, 02 SIREN, 03 FINESS, 04 NIR, 05 TVA intracom, 06 hors UE, 07 en cours...
+    # PES NatIdTiers (5.3): 01 SIRET, 02 SIREN, 03 FINESS, 04 NIR, 05 TVA intracom, 06 hors UE,
+    # 07 TAHITI, 08 RIDET, 09 en cours d'immatriculation
     type_identifiant: Mapped[str | None] = mapped_column(String(2))
     identifiant: Mapped[str | None] = mapped_column(String(50))
     siret: Mapped[str | None] = mapped_column(String(14), index=True)
