@@ -2,7 +2,8 @@
 when unknown, with the pivot's bank account checked against what Corail knows.
 
 An IBAN that fails its check is kept, flagged ``iban_valide = False`` and reported: the
-mandat is still created, to be corrected before payment. A French RIB is converted.
+mandat is still created, to be corrected before payment. A French RIB is converted
+(accounts go through ``services.tiers`` like those a user types).
 """
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corail.context import Context
-from corail.db.models import CompteBancaire, FactureDemat, Tiers
-from corail.domain.identifiants import iban_valide, rib_vers_iban
+from corail.db.models import FactureDemat, Tiers
+from corail.domain.identifiants import lire_iban
 from corail.errors import ValidationError
+from corail.services.tiers import CompteSaisie, ajouter_compte
 
 #: pivot Fournisseur/TypeIdentifiant → PES NatIdTiers
 TYPES_IDENTIFIANT = {"1": "01", "2": "05", "3": "06", "4": "08", "5": "07", "6": "09"}
@@ -33,16 +35,16 @@ def _compact(texte: str) -> str:
     return "".join(texte.split()).upper()
 
 
-def _iban_du_pivot(fd: FactureDemat) -> tuple[str | None, list[str]]:
+def _iban_du_pivot(fd: FactureDemat) -> tuple[str | None, bool, list[str]]:
+    """(IBAN, valid, notes) of the pivot's ReferenceBancaire; a French RIB is converted."""
     brut = _compact(fd.reference_bancaire_compte or "")
     if not brut:
-        return None, []
-    if (fd.reference_bancaire_type or "").upper() == "RIB" or (len(brut) == 23 and brut[:5].isdigit()):
-        try:
-            return rib_vers_iban(brut), [f"RIB {brut} de la facture converti en IBAN"]
-        except ValidationError:
-            return brut, [f"RIB invalide sur la facture : « {brut} » conservé, à corriger avant paiement"]
-    return brut, []
+        return None, False, []
+    try:
+        iban, converti = lire_iban(brut)
+    except ValidationError:
+        return brut[:34], False, []
+    return iban, True, [f"RIB {brut} de la facture converti en IBAN"] if converti else []
 
 
 def tiers_du_fournisseur(session: Session, ctx: Context, fd: FactureDemat) -> TiersFournisseur:
@@ -65,20 +67,17 @@ def tiers_du_fournisseur(session: Session, ctx: Context, fd: FactureDemat) -> Ti
         avertissements.append(f"Tiers « {tiers.nom} » créé (SIRET {siret or '—'}) : complétez son "
                               f"adresse et sa nature juridique")
     actifs = [c for c in tiers.comptes if c.date_fin is None]
-    iban, notes = _iban_du_pivot(fd)
+    iban, valide, notes = _iban_du_pivot(fd)
     avertissements += notes
     compte = None
     if iban:
         compte = next((c for c in actifs if _compact(c.iban) == iban), None)
         if compte is None:
-            valide = iban_valide(iban)
-            compte = CompteBancaire(iban=iban, titulaire=fd.fournisseur_raison_sociale[:100],
-                                    etablissement=(fd.reference_bancaire_etablissement or None),
-                                    iban_valide=valide, principal=not actifs, origine="chorus",
-                                    date_debut=ctx.today(), cree_le=ctx.now(),
-                                    cree_par=ctx.utilisateur)
-            tiers.comptes.append(compte)
-            session.flush()
+            ajouter_compte(session, ctx, tiers.id, CompteSaisie(
+                iban=iban, titulaire=fd.fournisseur_raison_sociale[:100],
+                etablissement=(fd.reference_bancaire_etablissement or "")[:100],
+                principal=not actifs), origine="chorus", tolerer_iban_invalide=True)
+            compte = next(c for c in tiers.comptes if c.date_fin is None and c.iban == iban)
             if actifs:
                 connus = ", ".join(c.iban for c in actifs)
                 avertissements.append(f"IBAN de la facture ({iban}) différent de celui connu "
