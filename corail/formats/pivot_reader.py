@@ -19,6 +19,7 @@ import binascii
 import re
 import shutil
 import zipfile
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -254,6 +255,8 @@ class LecteurPivot:
             if not self._racine_vue:
                 raise PivotRefuse(f"{self.nom} : ce n'est pas un fichier XML lisible{ligne}") from None
             raise PivotRefuse(f"{self.nom} : XML invalide ou tronqué{ligne} : {exc.msg}") from None
+        except ValueError as exc:  # a name libxml2 lets through but lxml refuses ("Libell:")
+            raise PivotRefuse(f"{self.nom} : XML invalide ({exc})") from None
         yield from self._vider(cible)
         if not self._racine_vue:
             raise PivotRefuse(f"{self.nom} : fichier vide")
@@ -305,7 +308,8 @@ class LecteurPivot:
                     raise PivotRefuse(f"{ou} : archive ZIP chiffrée")
                 _verifier_taille_zip(info, self.limites, ou)
                 copier_borne(archive.open(info), cible, self.limites.taille_pj_max, ou)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError,
+                ValueError, zlib.error) as exc:  # a damaged archive fails in many ways
             raise PivotRefuse(f"{ou} : archive ZIP illisible ({exc})") from None
         brut.unlink()
         return cible

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
@@ -68,7 +69,7 @@ def _sources(chemin: Path, limites: Limites) -> tuple[list[_Source], zipfile.Zip
     try:
         archive = zipfile.ZipFile(chemin)
         entrees = [i for i in archive.infolist() if not i.is_dir()]
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
         raise PivotRefuse(f"{chemin.name} : archive ZIP illisible ({exc})") from None
     xml = [i for i in entrees if i.filename.lower().endswith(".xml")]
     if not xml:
@@ -121,7 +122,7 @@ def _empreinte(source: _Source) -> tuple[str, int]:
             while bloc := f.read(BLOC):
                 digest.update(bloc)
                 taille += len(bloc)
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error, NotImplementedError) as exc:
         raise PivotRefuse(f"{source.nom} : lecture impossible ({exc})") from None
     return digest.hexdigest(), taille
 
@@ -157,7 +158,7 @@ def _lire_source(session: Session, ctx: Context, source: _Source, sha: str, tail
         assert flux is not None  # the reader refuses a flux without invoice
         session.flush()
         return FluxLu(flux.id, source.nom, flux.id_flx, flux.nb_factures, a_traiter, anomalies, nb_pj)
-    except (zipfile.BadZipFile, EOFError) as exc:
+    except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:
         raise PivotRefuse(f"{source.nom} : lecture impossible ({exc})") from None
     finally:
         vider_dossier(temp)
