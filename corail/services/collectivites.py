@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from corail.context import Clock, Context
 from corail.db.models import (
-    Budget, Collectivite, Exercice, PosteComptable, ServiceChorus, TauxInterets, Train,
+    Budget, Collectivite, Exercice, Piece, PosteComptable, ServiceChorus, TauxInterets, Train,
 )
+from corail.domain.etats import EtatPiece
 from corail.domain.identifiants import (
     valider_code_bud, valider_code_col, valider_id_post, valider_siret,
 )
@@ -169,6 +170,8 @@ def ajouter_budget(
 
 
 def ouvrir_exercice(session: Session, ctx: Context, annee: int, *, courant: bool = True) -> Exercice:
+    if not 2000 <= annee <= 2100:
+        raise ValidationError(f"Exercice invalide : {annee} (entre 2000 et 2100)")
     existant = session.scalars(
         select(Exercice).where(Exercice.budget_id == ctx.budget_id, Exercice.annee == annee)
     ).one_or_none()
@@ -190,3 +193,166 @@ def taux_interets_au(session: Session, jour: date) -> Decimal | None:
         .order_by(TauxInterets.date_debut.desc()).limit(1)
     ).one_or_none()
     return None if row is None else row.taux_bce + row.majoration
+
+
+# --- Exercices (Gestion des collectivités › Exercice) -------------------------------------
+
+
+@dataclass(frozen=True)
+class ExerciceDetail:
+    annee: int
+    clos: bool
+    courant: bool
+    date_cloture: date | None
+    pieces_en_cours: int  # mandats and titres not numbered yet
+
+    @property
+    def etat(self) -> str:
+        return "Clos" if self.clos else "Ouvert"
+
+
+def exercice_du_budget(session: Session, ctx: Context, annee: int) -> Exercice:
+    found = session.scalars(
+        select(Exercice).where(Exercice.budget_id == ctx.budget_id, Exercice.annee == annee)
+    ).one_or_none()
+    if found is None:
+        raise NotFound(f"Exercice {annee} inconnu pour ce budget")
+    return found
+
+
+def _pieces_en_cours(session: Session, budget_id: int) -> dict[int, int]:
+    rows = session.execute(
+        select(Piece.annee, func.count(Piece.id))
+        .where(Piece.budget_id == budget_id,
+               Piece.etat.in_((EtatPiece.BROUILLON, EtatPiece.VALIDE)))
+        .group_by(Piece.annee)
+    )
+    return {annee: n for annee, n in rows}
+
+
+def lister_exercices_detail(session: Session, ctx: Context) -> list[ExerciceDetail]:
+    en_cours = _pieces_en_cours(session, ctx.budget_id)
+    rows = session.scalars(
+        select(Exercice).where(Exercice.budget_id == ctx.budget_id).order_by(Exercice.annee)
+    )
+    return [ExerciceDetail(e.annee, e.clos, e.courant, e.date_cloture, en_cours.get(e.annee, 0))
+            for e in rows]
+
+
+def clore_exercice(session: Session, ctx: Context, annee: int) -> None:
+    """Close an exercice: refused while mandats or titres of it are not numbered, or when it
+    is the exercice courant (choose another one first)."""
+    exercice = exercice_du_budget(session, ctx, annee)
+    if exercice.clos:
+        raise ValidationError(f"L'exercice {annee} est déjà clos")
+    if exercice.courant:
+        raise ValidationError(
+            f"L'exercice {annee} est l'exercice courant : définissez d'abord un autre exercice "
+            "courant, puis clôturez celui-ci"
+        )
+    en_cours = _pieces_en_cours(session, ctx.budget_id).get(annee, 0)
+    if en_cours:
+        raise ValidationError(
+            f"Exercice {annee} : {en_cours} mandat(s) ou titre(s) ne sont pas encore numérotés ; "
+            "numérotez-les ou supprimez-les avant la clôture"
+        )
+    exercice.clos = True
+    exercice.date_cloture = ctx.today()
+    session.flush()
+
+
+def rouvrir_exercice(session: Session, ctx: Context, annee: int) -> None:
+    exercice = exercice_du_budget(session, ctx, annee)
+    if not exercice.clos:
+        raise ValidationError(f"L'exercice {annee} n'est pas clos")
+    exercice.clos = False
+    exercice.date_cloture = None
+    session.flush()
+
+
+def definir_exercice_courant(session: Session, ctx: Context, annee: int) -> None:
+    """The exercice proposed by default for this budget (the screens' and commands' default)."""
+    exercice = exercice_du_budget(session, ctx, annee)
+    if exercice.clos:
+        raise ValidationError(f"L'exercice {annee} est clos : rouvrez-le avant d'en faire "
+                              "l'exercice courant")
+    for e in session.scalars(select(Exercice).where(Exercice.budget_id == ctx.budget_id)):
+        e.courant = e.annee == annee
+    session.flush()
+
+
+# --- Taux des intérêts moratoires (Réglage) -----------------------------------------------
+
+MAJORATION_LEGALE = Decimal("8")
+
+
+@dataclass(frozen=True)
+class TauxLigne:
+    id: int
+    date_debut: date
+    taux_bce: Decimal
+    majoration: Decimal
+
+    @property
+    def taux_applicable(self) -> Decimal:
+        return self.taux_bce + self.majoration
+
+
+def lire_taux(texte: str, *, champ: str = "Taux") -> Decimal:
+    """A rate typed French-style (``2,15`` or ``2.15``, an optional ``%``), 4 decimals at most."""
+    brut = (texte or "").strip().removesuffix("%").strip().replace("\u00a0", "").replace(" ", "")
+    if not brut:
+        raise ValidationError(f"{champ} manquant")
+    try:
+        valeur = Decimal(brut.replace(",", "."))
+    except ArithmeticError:
+        raise ValidationError(f"{champ} illisible : « {texte} »") from None
+    if not valeur.is_finite() or valeur != valeur.quantize(Decimal("0.0001")):
+        raise ValidationError(f"{champ} invalide : « {texte} » (4 décimales au plus)")
+    return valeur
+
+
+def _verifier_taux(taux_bce: Decimal, majoration: Decimal) -> None:
+    if not Decimal("-10") <= taux_bce <= Decimal("30"):
+        raise ValidationError(f"Taux BCE invalide : {taux_bce} % (entre -10 et 30)")
+    if not Decimal("0") <= majoration <= Decimal("20"):
+        raise ValidationError(f"Majoration invalide : {majoration} points (entre 0 et 20)")
+    for v, champ in ((taux_bce, "Taux BCE"), (majoration, "Majoration")):
+        if v != v.quantize(Decimal("0.0001")):
+            raise ValidationError(f"{champ} : 4 décimales au plus")
+
+
+def lister_taux(session: Session) -> list[TauxLigne]:
+    rows = session.scalars(select(TauxInterets).order_by(TauxInterets.date_debut))
+    return [TauxLigne(t.id, t.date_debut, t.taux_bce, t.majoration) for t in rows]
+
+
+def enregistrer_taux(
+    session: Session, ctx: Context, *, date_debut: date, taux_bce: Decimal,
+    majoration: Decimal = MAJORATION_LEGALE, taux_id: int | None = None,
+) -> TauxLigne:
+    """Add a dated rate (``taux_id`` None) or change one; two rows never share a start date."""
+    _verifier_taux(taux_bce, majoration)
+    meme_date = session.scalars(
+        select(TauxInterets).where(TauxInterets.date_debut == date_debut)
+    ).one_or_none()
+    if meme_date is not None and meme_date.id != taux_id:
+        raise ValidationError(f"Un taux commence déjà le {date_debut:%d/%m/%Y}")
+    if taux_id is None:
+        row = TauxInterets(date_debut=date_debut, taux_bce=taux_bce, majoration=majoration)
+        session.add(row)
+    else:
+        row = session.get(TauxInterets, taux_id)
+        if row is None:
+            raise NotFound("Taux introuvable (supprimé entre-temps ?)")
+        row.date_debut, row.taux_bce, row.majoration = date_debut, taux_bce, majoration
+    session.flush()
+    return TauxLigne(row.id, row.date_debut, row.taux_bce, row.majoration)
+
+
+def supprimer_taux(session: Session, ctx: Context, taux_id: int) -> None:
+    row = session.get(TauxInterets, taux_id)
+    if row is None:
+        raise NotFound("Taux introuvable (supprimé entre-temps ?)")
+    session.delete(row)
+    session.flush()
