@@ -9,8 +9,8 @@ Nothing happens when the demo is already there.
 """
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,22 +20,23 @@ from sqlalchemy.orm import Session
 
 from corail.context import Clock, Context
 from corail.db.models import (
-    MANDAT, Bordereau, Budget, Collectivite, CompteBancaire, Engagement, FactureDemat, Imputation,
-    Operation, Piece, PiecePJ, PJ, Service, Tiers, Train,
+    MANDAT, Bordereau, Budget, Collectivite, CompteBancaire, Engagement, FactureDemat, Operation,
+    Piece, Service, Tiers,
 )
-from corail.domain.etats import Etape, EtatBordereau, EtatFactureDemat, EtatPiece
+from corail.domain.etats import Etape, EtatBordereau, EtatPiece
 from corail.domain.identifiants import rib_vers_iban
 from corail.formats.pivot_builder import build_pivot, exemple_facture, exemple_flux
 from corail.services.collectivites import ajouter_budget, initialiser_collectivite
 from corail.services.compteurs import prendre_numero
 from corail.services.etapes import ajouter_etape
-from corail.services.flux import enregistrer_flux
+from corail.services.mandatement import mandater
 from corail.services.nomenclature import marquer_utilise
+from corail.services.pivot_import import importer_fichier
+from corail.services.rejets import rejeter
 
 DEMO_NOM = "Commune de Saint-Aubin-sur-Corail"
 DEMO_SIRET = "21450123100010"
 DEMO_CODE_COL = "045"
-MODES_PES = {"10": "01", "20": "02", "30": "03", "31": "03", "42": "03", "49": "10"}
 
 FOURNISSEURS = [
     # siret, raison sociale, RIB, ville
@@ -109,44 +110,13 @@ def _factures(annee: int, today: date) -> tuple[list, list]:
     return flux1, flux2
 
 
-def _lire(session: Session, ctx: Context, factures: list, id_flx: str, dossier: Path | None,
+def _lire(session: Session, ctx: Context, factures: list, id_flx: str, dossier: Path,
           nom: str) -> None:
-    flux = exemple_flux(*factures, id_flx=id_flx)
-    data = build_pivot(flux)
-    if dossier is not None:
-        dossier.mkdir(parents=True, exist_ok=True)
-        (dossier / nom).write_bytes(data)
-    enregistrer_flux(session, ctx, flux, nom_fichier=nom, sha256=hashlib.sha256(data).hexdigest(),
-                     taille=len(data), version="V1_22")
-
-
-def _mandat(session: Session, ctx: Context, fd: FactureDemat, tiers: Tiers, budget: Budget,
-            article: str, train_id: int | None = None) -> Piece:
-    montant = fd.montant_ht if budget.assujetti_tva else fd.montant_net
-    reg = fd.mode_paiement_code == "49"
-    piece = Piece(
-        type_piece=MANDAT, budget_id=budget.id, annee=ctx.exercice, etat=EtatPiece.BROUILLON,
-        tiers_id=tiers.id, compte_bancaire_id=tiers.comptes[0].id, train_id=train_id,
-        facture_demat_id=fd.id, montant=montant,
-        montant_ht=fd.montant_ht, objet=f"Facture N° {fd.numero} du {fd.date_emission:%d/%m/%Y} "
-        f"reçue le {fd.date_reception:%d/%m/%Y}", pieces_justificatives="Facture",
-        date_reception=fd.date_reception, marche=fd.numero_marche,
-        mode_reglement=MODES_PES.get(fd.mode_paiement_code or "", "03"),
-        type_pce="05" if reg else "01", nat_pce="01", regularisation=reg,
-        cree_le=ctx.now(), cree_par=ctx.utilisateur,
-    )
-    piece.imputations.append(Imputation(ordre=1, article=article, designation=fd.fournisseur_raison_sociale,
-                                        montant=montant, fonction="020"))
-    session.add(piece)
-    session.flush()
-    for i, pj_id in enumerate(session.scalars(select(PJ.id).where(PJ.facture_demat_id == fd.id)
-                                              .order_by(PJ.numordre)), 1):
-        session.add(PiecePJ(piece_id=piece.id, pj_id=pj_id, ordre=i))
-    fd.etat = EtatFactureDemat.MANDATEE
-    fd.tiers_id = tiers.id
-    ajouter_etape(session, ctx, Etape.MANDATEMENT, facture_demat_id=fd.id,
-                  piece_id=piece.id, complement=f"Mandat {ctx.exercice} (brouillon)")
-    return piece
+    """Write the flux where Chorus Pro downloads would land, then read it like a user does."""
+    dossier.mkdir(parents=True, exist_ok=True)
+    chemin = dossier / nom
+    chemin.write_bytes(build_pivot(exemple_flux(*factures, id_flx=id_flx)))
+    importer_fichier(session, ctx, chemin)
 
 
 def _bordereau(session: Session, ctx: Context, budget: Budget, pieces: list[Piece],
@@ -212,8 +182,10 @@ def creer_demo(session: Session, clock: Clock, utilisateur: str, *, exercice: in
                    date_engagement=date(ctx.exercice, 1, 15)),
     ])
     flux1, flux2 = _factures(ctx.exercice, clock.today())
-    _lire(session, ctx, flux1, "CPP0020036000000000010001", dossier_flux, "flux_pivot_1.xml")
-    _lire(session, ctx, flux2, "CPP0020036000000000010002", dossier_flux, "flux_pivot_2.xml")
+    with tempfile.TemporaryDirectory() as temp:
+        dossier = dossier_flux or Path(temp)
+        _lire(session, ctx, flux1, "CPP0020036000000000010001", dossier, "flux_pivot_1.xml")
+        _lire(session, ctx, flux2, "CPP0020036000000000010002", dossier, "flux_pivot_2.xml")
     if dossier_flux is not None:  # downloaded but not read yet: Suivi démat lists it
         flux3 = exemple_flux(exemple_facture("PAP-88377", fournisseur=FOURNISSEURS[2][:2],
                                              montant_ht="64.90", siret_debiteur=DEMO_SIRET,
@@ -222,35 +194,27 @@ def creer_demo(session: Session, clock: Clock, utilisateur: str, *, exercice: in
                              id_flx="CPP0020036000000000010003")
         (dossier_flux / "flux_pivot_3.xml").write_bytes(build_pivot(flux3))
     factures = {fd.numero: fd for fd in session.scalars(select(FactureDemat))}
-    mandats = _avancer(session, ctx, principal, annexe, tiers, factures)
+    mandats = _avancer(session, ctx, annexe, factures)
     return DemoResultat(init.collectivite_id, (principal.id, annexe.id), ctx.exercice,
                         len(factures), mandats, True)
 
 
-def _avancer(session: Session, ctx: Context, principal: Budget, annexe: Budget,
-             tiers: dict[str, Tiers], factures: dict[str, FactureDemat]) -> int:
-    """Mandats at several stages, one rejected invoice."""
-    trains = {(t.budget_id, t.nom): t.id for t in session.scalars(select(Train))}
-    normal, attente = trains[(principal.id, "Normal")], trains[(principal.id, "attente")]
+def _avancer(session: Session, ctx: Context, annexe: Budget,
+             factures: dict[str, FactureDemat]) -> int:
+    """Mandats at several stages (through the real Mandater), one rejected invoice."""
+    def m(numero: str, article: str, contexte: Context = ctx) -> Piece:
+        (traitee,) = mandater(session, contexte, [factures[numero].id], article=article).traitees
+        return session.get(Piece, traitee.piece_id)
 
-    def m(numero: str, article: str, budget: Budget = principal, train: int | None = normal):
-        fd = factures[numero]
-        return _mandat(session, ctx, fd, tiers[fd.fournisseur_identifiant], budget, article, train)
-
+    principal = session.get(Budget, ctx.budget_id)
     transmis = [m("QM-2026-0412", "60632"), m("PAP-88213", "6064")]
     _bordereau(session, ctx, principal, transmis, EtatBordereau.TRANSMIS)
     numerotes = [m("BLR-F-1093", "615221")]
     _bordereau(session, ctx, principal, numerotes, EtatBordereau.CREE)
-    valide = m("OBS-2026-77812", "6262")
-    valide.etat = EtatPiece.VALIDE
-    m("EDF-100245871", "60612", train=attente)  # débit d'office: waits for the régularisation
-    eau = m("SEV-2026-118", "60611", budget=annexe, train=trains[(annexe.id, "Normal")])
-    eau.etat = EtatPiece.VALIDE
-    rejet = factures["PAP-88305"]
-    rejet.etat = EtatFactureDemat.REJETEE
-    rejet.motif_rejet = "Pièces justificatives manquantes"
-    rejet.complement_rejet = "Bon de commande non joint"
-    ajouter_etape(session, ctx, Etape.REJET, facture_demat_id=rejet.id,
-                  complement="Pièces justificatives manquantes : Bon de commande non joint")
+    m("OBS-2026-77812", "6262").etat = EtatPiece.VALIDE
+    m("EDF-100245871", "60612")  # débit d'office: Mandater puts it in the waiting train
+    ctx_eau = replace(ctx, budget_id=annexe.id)
+    m("SEV-2026-118", "60611", ctx_eau).etat = EtatPiece.VALIDE
+    rejeter(session, ctx, factures["PAP-88305"].id, motif="Prestation non commandée")
     session.flush()
     return len(transmis) + len(numerotes) + 3
