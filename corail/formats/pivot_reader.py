@@ -14,8 +14,8 @@ and the element.
 """
 from __future__ import annotations
 
-import base64
 import binascii
+import hashlib
 import re
 import shutil
 import zipfile
@@ -34,7 +34,6 @@ from corail.jobs import NO_CONTROL, JobControl
 
 BLOC = 64 * 1024
 RACINE = "CPPFacturePivot"
-_ESPACES = re.compile(r"\s+")
 
 
 class PivotRefuse(ValidationError):
@@ -57,6 +56,7 @@ class PJLue:
     taille: int
     mime: str
     zippee: bool
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,21 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2] if tag.startswith("{") else tag
 
 
+class Empreinte:
+    """Size, sha256 and first bytes of what goes through it (no second read of the file)."""
+
+    def __init__(self) -> None:
+        self.sha = hashlib.sha256()
+        self.taille = 0
+        self.debut = b""
+
+    def update(self, data: bytes) -> None:
+        self.sha.update(data)
+        self.taille += len(data)
+        if len(self.debut) < 4096:
+            self.debut += data[:4096 - len(self.debut)]
+
+
 class _Base64VersFichier:
     """Decode base64 text given in pieces into a file; count and bound the bytes."""
 
@@ -86,30 +101,30 @@ class _Base64VersFichier:
         self.chemin, self.limite, self.ou = chemin, limite, ou
         self.out = chemin.open("wb")
         self.reste = ""
-        self.taille = 0
+        self.empreinte = Empreinte()
 
     def feed(self, texte: str) -> None:
-        texte = self.reste + _ESPACES.sub("", texte)
+        texte = self.reste + "".join(texte.split())  # line breaks and indentation
         coupe = len(texte) - len(texte) % 4
         self.reste = texte[coupe:]
         if coupe:
             self._ecrire(texte[:coupe])
 
     def _ecrire(self, texte: str) -> None:
-        try:
-            data = base64.b64decode(texte, validate=True)
-        except (binascii.Error, ValueError):
+        try:  # strict: any character outside the base64 alphabet, or data after padding, refuses
+            data = binascii.a2b_base64(texte.encode("ascii"), strict_mode=True)
+        except (binascii.Error, ValueError, UnicodeEncodeError):
             raise PivotRefuse(f"{self.ou} : Contenu (base64) invalide") from None
-        self.taille += len(data)
-        if self.taille > self.limite:
+        self.empreinte.update(data)
+        if self.empreinte.taille > self.limite:
             raise PivotRefuse(f"{self.ou} : PJ trop volumineuse (plus de {self.limite // 2**20} Mo)")
         self.out.write(data)
 
-    def close(self) -> int:
+    def close(self) -> Empreinte:
         if self.reste:
             raise PivotRefuse(f"{self.ou} : Contenu (base64) invalide ou tronqué")
         self.out.close()
-        return self.taille
+        return self.empreinte
 
     def abort(self) -> None:
         self.out.close()
@@ -124,6 +139,7 @@ class _Cible:
         self.arbre: etree.TreeBuilder | None = None
         self.contenu: _Base64VersFichier | None = None
         self.fichiers: list[Path] = []
+        self.empreintes: list[Empreinte] = []
         self.pret: list[etree._Element] = []
 
     @staticmethod
@@ -146,7 +162,7 @@ class _Cible:
             self.lecteur._compteur(attrib.get("Compteur"))
         if self._sous_arbre(nom, self.pile[-2] if len(self.pile) > 1 else None):
             self.arbre = etree.TreeBuilder()
-            self.fichiers = []
+            self.fichiers, self.empreintes = [], []
         if self.arbre is None:
             return
         if nom == "Contenu" and self.pile[-2] == "PJ":
@@ -169,7 +185,7 @@ class _Cible:
         if self.arbre is None:
             return
         if self.contenu is not None and nom == "Contenu":
-            self.contenu.close()
+            self.empreintes.append(self.contenu.close())
             self.contenu = None
         self.arbre.end(nom)
         if self._sous_arbre(nom, self.pile[-1] if self.pile else None):
@@ -178,7 +194,7 @@ class _Cible:
             if nom == "Enveloppe":
                 self.lecteur._enveloppe(element)
             else:
-                self.pret.append((element, list(self.fichiers)))
+                self.pret.append((element, list(zip(self.fichiers, self.empreintes))))
 
     def comment(self, text) -> None:  # comments are ignored
         return None
@@ -279,24 +295,21 @@ class LecteurPivot:
             contenu = pj_el.find("Contenu")
             if contenu is None or contenu.get("fichier") is None:
                 raise PivotRefuse(f"{ou}, PJ « {meta.nom} » : élément PJ/Contenu manquant")
-            pjs.append(self._pj(meta, fichiers[int(contenu.get("fichier"))], f"{ou}, PJ « {meta.nom} »"))
+            brut, empreinte = fichiers[int(contenu.get("fichier"))]
+            pjs.append(self._pj(meta, brut, empreinte, f"{ou}, PJ « {meta.nom} »"))
         if not pjs:
             raise PivotRefuse(f"{ou} : aucune PJ (élément PJ manquant)")
         return FactureLue(facture, tuple(pjs))
 
-    def _pj(self, meta: PivotPJ, brut: Path, ou: str) -> PJLue:
-        with brut.open("rb") as f:
-            debut = f.read(4096)
-        zippee = debut.startswith(b"PK\x03\x04")
-        fichier = self._dezipper(brut, ou) if zippee else brut
-        with fichier.open("rb") as f:
-            debut = f.read(4096)
-        taille = fichier.stat().st_size
-        if taille > self.limites.taille_pj_max:
-            raise PivotRefuse(f"{ou} : PJ trop volumineuse ({taille // 2**20} Mo)")
-        return PJLue(meta, fichier, taille, sniff(debut, declare=meta.mime), zippee)
+    def _pj(self, meta: PivotPJ, brut: Path, empreinte: Empreinte, ou: str) -> PJLue:
+        zippee = empreinte.debut.startswith(b"PK\x03\x04")
+        fichier = brut
+        if zippee:
+            fichier, empreinte = self._dezipper(brut, ou)
+        return PJLue(meta, fichier, empreinte.taille, sniff(empreinte.debut, declare=meta.mime),
+                     zippee, empreinte.sha.hexdigest())
 
-    def _dezipper(self, brut: Path, ou: str) -> Path:
+    def _dezipper(self, brut: Path, ou: str) -> tuple[Path, Empreinte]:
         cible = brut.with_suffix(".pj")
         try:
             with zipfile.ZipFile(brut) as archive:
@@ -307,12 +320,12 @@ class LecteurPivot:
                 if info.flag_bits & 0x1:
                     raise PivotRefuse(f"{ou} : archive ZIP chiffrée")
                 _verifier_taille_zip(info, self.limites, ou)
-                copier_borne(archive.open(info), cible, self.limites.taille_pj_max, ou)
+                empreinte = copier_borne(archive.open(info), cible, self.limites.taille_pj_max, ou)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError,
                 ValueError, zlib.error) as exc:  # a damaged archive fails in many ways
             raise PivotRefuse(f"{ou} : archive ZIP illisible ({exc})") from None
         brut.unlink()
-        return cible
+        return cible, empreinte
 
 
 def _verifier_taille_zip(info: zipfile.ZipInfo, limites: Limites, ou: str) -> None:
@@ -324,19 +337,16 @@ def _verifier_taille_zip(info: zipfile.ZipInfo, limites: Limites, ou: str) -> No
                           f"{info.file_size // max(info.compress_size, 1)} pour 1)")
 
 
-def copier_borne(source: BinaryIO, cible: Path, limite: int, ou: str) -> int:
+def copier_borne(source: BinaryIO, cible: Path, limite: int, ou: str) -> Empreinte:
     """Copy ``source`` to ``cible``, refusing past ``limite`` bytes (a lying ZIP header)."""
-    total = 0
+    empreinte = Empreinte()
     with source, cible.open("wb") as out:
-        while True:
-            bloc = source.read(BLOC)
-            if not bloc:
-                break
-            total += len(bloc)
-            if total > limite:
+        while bloc := source.read(BLOC):
+            empreinte.update(bloc)
+            if empreinte.taille > limite:
                 raise PivotRefuse(f"{ou} : PJ trop volumineuse une fois décompressée")
             out.write(bloc)
-    return total
+    return empreinte
 
 
 def sans_contenu(facture: FactureLue) -> PivotFacture:

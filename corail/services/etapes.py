@@ -27,6 +27,13 @@ class EtapeLigne:
         return format_horodatage(self.horodatage)
 
 
+def nouvelle_etape(ctx: Context, etape: Etape, *, complement: str | None = None,
+                   facture_demat_id: int | None = None, piece_id: int | None = None) -> EtapeFacture:
+    """An étape dated now, by the context's user (to add to a session or a relationship)."""
+    return EtapeFacture(facture_demat_id=facture_demat_id, piece_id=piece_id, horodatage=ctx.now(),
+                        etape=Etape(etape).value, complement=complement, utilisateur=ctx.utilisateur)
+
+
 def ajouter_etape(
     session: Session,
     ctx: Context,
@@ -38,10 +45,8 @@ def ajouter_etape(
 ) -> EtapeFacture:
     if facture_demat_id is None and piece_id is None:
         raise ValueError("une étape concerne une facture ou une pièce")
-    row = EtapeFacture(
-        facture_demat_id=facture_demat_id, piece_id=piece_id, horodatage=ctx.now(),
-        etape=Etape(etape).value, complement=complement, utilisateur=ctx.utilisateur,
-    )
+    row = nouvelle_etape(ctx, etape, complement=complement, facture_demat_id=facture_demat_id,
+                         piece_id=piece_id)
     session.add(row)
     return row
 

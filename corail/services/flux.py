@@ -7,24 +7,24 @@ the caller's transaction. Amounts are rounded to the cent here, once
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from corail.context import Context
 from corail.dates import format_date
 from corail.db.models import (
-    Budget, FactureDemat, FactureDematLigne, FactureDematTva, Flux, ServiceChorus,
+    PJ, Budget, EtapeFacture, FactureDemat, FactureDematLigne, FactureDematTva, Flux, ServiceChorus,
 )
 from corail.domain.etats import Etape, EtatFactureDemat, EtatFlux
 from corail.errors import ValidationError
 from corail.formats.mime import sniff
 from corail.formats.pivot_types import PivotFacture, PivotFlux, PivotPJ
 from corail.money import format_eur, to_money
-from corail.services.etapes import ajouter_etape
-from corail.services.pj import enregistrer_pj
+from corail.services.pj import nom_sur, stocker_contenu
 
 MOTIF_PAS_POUR_NOUS = "Cette facture ne nous est pas destinée"
 RENVOIS = ("complétée", "completee", "recyclée", "recyclee")
@@ -34,6 +34,19 @@ RENVOIS = ("complétée", "completee", "recyclée", "recyclee")
 class Routage:
     budget_id: int | None
     anomalie: str | None
+
+
+@dataclass(frozen=True)
+class DejaRecue:
+    id: int
+    lu_le: datetime
+    nom_fichier: str
+
+
+@dataclass(frozen=True)
+class FactureEnregistree:
+    id: int
+    etat: str
 
 
 @dataclass(frozen=True)
@@ -72,23 +85,22 @@ def router(session: Session, siret: str, code_service: str | None) -> Routage:
                          f"code service : {noms}")
 
 
-def facture_connue(session: Session, f: PivotFacture) -> FactureDemat | None:
-    """An invoice already received: same Chorus Pro id, else same supplier, number and date."""
-    if f.id_cpro is not None:
-        found = session.scalars(select(FactureDemat).where(FactureDemat.id_cpro == f.id_cpro)).first()
-        if found is not None:
-            return found
-    return session.scalars(select(FactureDemat).where(
-        FactureDemat.fournisseur_identifiant == f.fournisseur_identifiant,
-        FactureDemat.numero == f.numero,
-        FactureDemat.date_emission == f.date_emission,
-    )).first()
+def facture_connue(session: Session, f: PivotFacture) -> DejaRecue | None:
+    """An invoice already received: same Chorus Pro id, or same supplier, number and date."""
+    meme = and_(FactureDemat.fournisseur_identifiant == f.fournisseur_identifiant,
+                FactureDemat.numero == f.numero, FactureDemat.date_emission == f.date_emission)
+    condition = meme if f.id_cpro is None else or_(FactureDemat.id_cpro == f.id_cpro, meme)
+    row = session.connection().execute(
+        select(FactureDemat.id, Flux.lu_le, Flux.nom_fichier).join(Flux)
+        .where(condition).order_by(FactureDemat.id).limit(1)).first()
+    return None if row is None else DejaRecue(*row)
 
 
-def _facture_row(flux: Flux, f: PivotFacture, routage: Routage) -> FactureDemat:
-    return FactureDemat(
+def _valeurs(flux: Flux, f: PivotFacture, routage: Routage) -> dict:
+    """The facture_demat row of a pivot invoice (amounts rounded to the cent here, once)."""
+    return dict(
         flux_id=flux.id, numordre=f.numordre, budget_id=routage.budget_id,
-        etat=EtatFactureDemat.ANOMALIE if routage.anomalie else EtatFactureDemat.A_TRAITER,
+        etat=(EtatFactureDemat.ANOMALIE if routage.anomalie else EtatFactureDemat.A_TRAITER).value,
         anomalie=routage.anomalie, numero=f.numero, id_cpro=f.id_cpro, renvoi=f.renvoi,
         id_facture_origine=f.id_facture_origine,
         type_facture="avoir" if f.est_avoir else "facture", cadre=f.cadre,
@@ -107,14 +119,16 @@ def _facture_row(flux: Flux, f: PivotFacture, routage: Routage) -> FactureDemat:
         reference_bancaire_etablissement=f.reference_bancaire_etablissement,
         mode_emission=f.mode_emission, debiteur_identifiant=f.debiteur_identifiant,
         debiteur_nom=f.debiteur_nom, code_service=f.code_service, nom_service=f.nom_service,
-        tvas=[FactureDematTva(taux=f"{t.taux:f}", base_ht=to_money(t.base_ht),
-                              montant_tva=to_money(t.montant_tva)) for t in f.tvas],
-        lignes=[FactureDematLigne(numordre=lg.numordre, reference_produit=lg.reference_produit,
-                                  prix_unitaire=f"{lg.prix_unitaire:f}", quantite=f"{lg.quantite:f}",
-                                  montant_ht=to_money(lg.montant_ht),
-                                  taux_tva=None if lg.taux_tva is None else f"{lg.taux_tva:f}")
-                for lg in f.lignes],
     )
+
+
+# statements built once, parameters given apart: compiled once, cached (thousands of invoices)
+_INSERT_FACTURE = insert(FactureDemat).returning(FactureDemat.id)
+
+
+def _inserer(session: Session, table, lignes: list[dict]) -> None:
+    if lignes:  # on the connection: plain Core, no ORM autoflush nor bookkeeping
+        session.connection().execute(insert(table), lignes)
 
 
 def creer_flux(session: Session, ctx: Context, *, nom_fichier: str, sha256: str, taille: int,
@@ -148,37 +162,54 @@ def _ecart_montants(f: PivotFacture) -> str | None:
 
 
 def enregistrer_facture(session: Session, ctx: Context, flux: Flux, f: PivotFacture,
-                        pjs: Iterable[tuple[PivotPJ, object, str]]) -> FactureDemat:
+                        pjs: Iterable[tuple[PivotPJ, object, str]], *,
+                        routages: dict | None = None) -> FactureEnregistree:
     """One invoice of ``flux``: routing, anomalies, its PJ (``(meta, source of bytes, mime)``),
-    its étapes. A Renvoi (Complétée/Recyclée) is linked to its earlier delivery."""
-    routage = router(session, f.debiteur_identifiant, f.code_service)
+    its étapes. A Renvoi (Complétée/Recyclée) is linked to its earlier delivery.
+    ``routages`` caches the routing of a flux's invoices (same debtor, same answer)."""
+    routages = {} if routages is None else routages
+    cle = (f.debiteur_identifiant, f.code_service)
+    with session.no_autoflush:
+        if cle not in routages:
+            routages[cle] = router(session, *cle)
+        routage = routages[cle]
+        connue = facture_connue(session, f)
     anomalie = routage.anomalie or _ecart_montants(f)
-    connue = facture_connue(session, f)
     precedente = None
     if connue is not None:
         if (f.renvoi or "").strip().lower() in RENVOIS:
             precedente = connue
         elif anomalie is None:
-            anomalie = (f"Facture déjà reçue (flux du {format_date(connue.flux.lu_le)}, "
-                        f"« {connue.flux.nom_fichier} »)")
-    row = _facture_row(flux, f, Routage(routage.budget_id, anomalie))
-    row.facture_precedente_id = precedente.id if precedente else None
-    session.add(row)
-    session.flush()
+            anomalie = f"Facture déjà reçue (flux du {format_date(connue.lu_le)}, « {connue.nom_fichier} »)"
+    # Core inserts: a flux of thousands of invoices is written without the ORM's bookkeeping
+    valeurs = _valeurs(flux, f, Routage(routage.budget_id, anomalie))
+    valeurs["facture_precedente_id"] = precedente.id if precedente else None
+    fid = session.connection().execute(_INSERT_FACTURE, valeurs).scalar_one()
+    _inserer(session, FactureDematTva, [
+        dict(facture_demat_id=fid, taux=f"{t.taux:f}", base_ht=to_money(t.base_ht),
+             montant_tva=to_money(t.montant_tva)) for t in f.tvas])
+    _inserer(session, FactureDematLigne, [
+        dict(facture_demat_id=fid, numordre=lg.numordre, reference_produit=lg.reference_produit,
+             prix_unitaire=f"{lg.prix_unitaire:f}", quantite=f"{lg.quantite:f}",
+             montant_ht=to_money(lg.montant_ht),
+             taux_tva=None if lg.taux_tva is None else f"{lg.taux_tva:f}") for lg in f.lignes])
+    pj_rows = []
     for meta, source, mime in pjs:
-        enregistrer_pj(session, ctx, source, nom=meta.nom, type_pj=meta.type_pj, mime=mime,
-                       mime_declare=meta.mime, origine="chorus", facture_demat_id=row.id,
-                       numordre=meta.numordre, nom_origine=meta.nom_origine,
-                       categorie=meta.categorie)
+        contenu = stocker_contenu(session, ctx, source, nom=meta.nom)
+        pj_rows.append(dict(facture_demat_id=fid, contenu_id=contenu.id, numordre=meta.numordre,
+                            nom=nom_sur(meta.nom), nom_origine=meta.nom_origine,
+                            categorie=meta.categorie, type_pj=meta.type_pj, mime=mime,
+                            mime_declare=meta.mime, taille=contenu.taille, sha256=contenu.sha256,
+                            origine="chorus", cree_le=ctx.now(), cree_par=ctx.utilisateur))
+    _inserer(session, PJ, pj_rows)
     complement = flux.nom_fichier
     if precedente is not None:
-        complement += (f" — renvoi ({f.renvoi}) de la facture reçue le "
-                       f"{format_date(precedente.flux.lu_le)}")
-    ajouter_etape(session, ctx, Etape.LECTURE_FLUX, facture_demat_id=row.id, complement=complement)
-    if anomalie:
-        ajouter_etape(session, ctx, Etape.ANOMALIE, facture_demat_id=row.id, complement=anomalie)
-    flux.nb_factures += 1
-    return row
+        complement += f" — renvoi ({f.renvoi}) de la facture reçue le {format_date(precedente.lu_le)}"
+    etapes = [(Etape.LECTURE_FLUX, complement)] + ([(Etape.ANOMALIE, anomalie)] if anomalie else [])
+    _inserer(session, EtapeFacture, [
+        dict(facture_demat_id=fid, horodatage=ctx.now(), etape=e.value, complement=c,
+             utilisateur=ctx.utilisateur) for e, c in etapes])
+    return FactureEnregistree(fid, valeurs["etat"])
 
 
 def enregistrer_flux(
@@ -202,6 +233,7 @@ def enregistrer_flux(
                                   ((pj, pj.contenu, sniff(pj.contenu[:4096], declare=pj.mime))
                                    for pj in f.pjs))
         anomalies += row.etat == EtatFactureDemat.ANOMALIE
+    flux.nb_factures = len(pivot.factures)
     session.flush()
     n = len(pivot.factures)
     return FluxEnregistre(flux.id, n, n - anomalies, anomalies)

@@ -23,6 +23,7 @@ from corail.errors import ValidationError
 from corail.formats.pivot_reader import BLOC, LecteurPivot, Limites, PivotRefuse, vider_dossier
 from corail.jobs import NO_CONTROL, JobControl
 from corail.services.flux import creer_flux, enregistrer_facture
+from corail.services.pj import FichierHache
 
 RATIO_XML_MAX = 200
 
@@ -129,8 +130,7 @@ def _empreinte(source: _Source) -> tuple[str, int]:
 
 def _pjs(facture_lue) -> Iterator[tuple]:
     for pj in facture_lue.pjs:
-        with pj.fichier.open("rb") as f:
-            yield pj.meta, f, pj.mime
+        yield pj.meta, FichierHache(pj.fichier, pj.sha256), pj.mime
         pj.fichier.unlink(missing_ok=True)
 
 
@@ -139,6 +139,7 @@ def _lire_source(session: Session, ctx: Context, source: _Source, sha: str, tail
     temp = Path(tempfile.mkdtemp(prefix="corail-pivot-"))
     try:
         flux: Flux | None = None
+        routages: dict = {}
         a_traiter = anomalies = nb_pj = 0
         with source.ouvrir() as f:
             lecteur = LecteurPivot(f, source.nom, temp, limites=limites, control=control,
@@ -149,13 +150,15 @@ def _lire_source(session: Session, ctx: Context, source: _Source, sha: str, tail
                                       id_flx=lecteur.en_tete.id_flx,
                                       date_production=lecteur.en_tete.date_production,
                                       version=lecteur.en_tete.version)
-                row = enregistrer_facture(session, ctx, flux, lue.facture, _pjs(lue))
+                row = enregistrer_facture(session, ctx, flux, lue.facture, _pjs(lue),
+                                          routages=routages)
                 nb_pj += len(lue.pjs)
                 if row.etat == EtatFactureDemat.ANOMALIE:
                     anomalies += 1
                 else:
                     a_traiter += 1
         assert flux is not None  # the reader refuses a flux without invoice
+        flux.nb_factures = a_traiter + anomalies
         session.flush()
         return FluxLu(flux.id, source.nom, flux.id_flx, flux.nb_factures, a_traiter, anomalies, nb_pj)
     except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:

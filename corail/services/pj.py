@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +41,14 @@ class PJInfo:
     taille: int
     sha256: str
     origine: str
+
+
+@dataclass(frozen=True)
+class FichierHache:
+    """A file on disk whose sha256 is already known (computed while it was written)."""
+
+    chemin: Path
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -76,9 +86,53 @@ def _blocs(source: BinaryIO | bytes | Iterable[bytes]) -> Iterator[bytes]:
         yield from source  # type: ignore[misc]
 
 
-def stocker_contenu(session: Session, ctx: Context, source: BinaryIO | bytes | Iterable[bytes],
-                    *, nom: str = "", taille_max: int | None = None) -> Contenu:
+_INSERT_CONTENU = {
+    nom: insert_dialecte(PJContenu).on_conflict_do_nothing(index_elements=["sha256"])
+    .returning(PJContenu.id)
+    for nom, insert_dialecte in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
+def _nouveau_contenu(session: Session, ctx: Context, sha: str, taille: int) -> int | None:
+    """Insert the content row, or nothing when that sha256 exists (None): one statement, safe
+    against another workstation inserting the same content at the same time."""
+    stmt = _INSERT_CONTENU[session.get_bind().dialect.name]
+    return session.connection().execute(
+        stmt, dict(sha256=sha, taille=taille, cree_le=ctx.now())).scalar_one_or_none()
+
+
+def _stocker_fichier(session: Session, ctx: Context, chemin: Path, nom: str,
+                     taille_max: int | None, sha: str | None = None) -> Contenu:
+    """A file on disk: hashed first, so a content already stored is not written again."""
+    taille = chemin.stat().st_size
+    if taille_max is not None and taille > taille_max:
+        raise ValidationError(
+            f"Pièce jointe « {nom} » trop volumineuse (plus de {taille_max // 1_000_000} Mo)")
+    if sha is None:
+        digest = hashlib.sha256()
+        with chemin.open("rb") as f:
+            while bloc := f.read(CHUNK_SIZE):
+                digest.update(bloc)
+        sha = digest.hexdigest()
+    contenu_id = _nouveau_contenu(session, ctx, sha, taille)
+    if contenu_id is None:  # already stored (by this flux, an earlier one, or another workstation)
+        return Contenu(session.scalar(select(PJContenu.id).where(PJContenu.sha256 == sha)), sha, taille)
+    with chemin.open("rb") as f:
+        seq = 0
+        while (bloc := f.read(CHUNK_SIZE)) or seq == 0:
+            _ecrire_chunk(session, contenu_id, seq, bloc)
+            seq += 1
+    return Contenu(contenu_id, sha, taille)
+
+
+def stocker_contenu(session: Session, ctx: Context,
+                    source: Path | FichierHache | BinaryIO | bytes | Iterable[bytes], *, nom: str = "",
+                    taille_max: int | None = None) -> Contenu:
     """Spool ``source`` into chunk rows; an identical content already stored is reused."""
+    if isinstance(source, Path):
+        return _stocker_fichier(session, ctx, source, nom, taille_max)
+    if isinstance(source, FichierHache):
+        return _stocker_fichier(session, ctx, source.chemin, nom, taille_max, source.sha256)
     contenu_id = session.execute(
         insert(PJContenu).values(sha256=None, taille=0, cree_le=ctx.now()).returning(PJContenu.id)
     ).scalar_one()
@@ -115,15 +169,18 @@ def stocker_contenu(session: Session, ctx: Context, source: BinaryIO | bytes | I
     return Contenu(contenu_id, sha, taille)
 
 
+_INSERT_CHUNK = insert(PJChunk)
+
+
 def _ecrire_chunk(session: Session, contenu_id: int, seq: int, data: bytes) -> None:
     # Core insert: the bytes never enter the identity map, so they are freed at once.
-    session.execute(insert(PJChunk).values(contenu_id=contenu_id, seq=seq, data=data))
+    session.connection().execute(_INSERT_CHUNK, dict(contenu_id=contenu_id, seq=seq, data=data))
 
 
 def enregistrer_pj(
     session: Session,
     ctx: Context,
-    source: BinaryIO | bytes | Iterable[bytes] | Contenu,
+    source: Path | BinaryIO | bytes | Iterable[bytes] | Contenu,
     *,
     nom: str,
     type_pj: str = "02",
@@ -136,17 +193,26 @@ def enregistrer_pj(
     categorie: str | None = None,
     taille_max: int | None = None,
 ) -> PJ:
-    """A PJ row for ``source`` (bytes, a file, blocks, or a content already stored)."""
+    """A PJ row for ``source`` (a path, bytes, an open file, blocks, or a stored content)."""
     contenu = source if isinstance(source, Contenu) else stocker_contenu(
         session, ctx, source, nom=nom, taille_max=taille_max)
-    pj = PJ(nom=nom_sur(nom), nom_origine=nom_origine, categorie=categorie, type_pj=type_pj,
-            mime=mime, mime_declare=mime_declare, origine=origine,
-            facture_demat_id=facture_demat_id, numordre=numordre, contenu_id=contenu.id,
-            taille=contenu.taille, sha256=contenu.sha256, cree_le=ctx.now(),
-            cree_par=ctx.utilisateur)
+    pj = nouvelle_pj(ctx, contenu, nom=nom, type_pj=type_pj, mime=mime, mime_declare=mime_declare,
+                     origine=origine, numordre=numordre, nom_origine=nom_origine,
+                     categorie=categorie)
+    pj.facture_demat_id = facture_demat_id
     session.add(pj)
     session.flush()
     return pj
+
+
+def nouvelle_pj(ctx: Context, contenu: Contenu, *, nom: str, type_pj: str, mime: str,
+                mime_declare: str | None, origine: str, numordre: int, nom_origine: str | None,
+                categorie: str | None) -> PJ:
+    """The PJ row of a stored content (not yet in a session)."""
+    return PJ(nom=nom_sur(nom), nom_origine=nom_origine, categorie=categorie, type_pj=type_pj,
+              mime=mime, mime_declare=mime_declare, origine=origine, numordre=numordre,
+              contenu_id=contenu.id, taille=contenu.taille, sha256=contenu.sha256,
+              cree_le=ctx.now(), cree_par=ctx.utilisateur)
 
 
 def lire_contenu(session: Session, contenu_id: int) -> Iterator[bytes]:

@@ -1,0 +1,142 @@
+"""Benchmark of the *Lecture* of flux pivots (not run by CI).
+
+Builds (1) a ~100 MB flux of 1,000 invoices with one PJ each and (2) a flux with
+one ~40 MB PDF, then measures, each in a fresh process:
+
+* Corail: ``importer_fichier`` into a new SQLite database (one transaction);
+* the floor: lxml ``iterparse`` of the same file + base64 decode of every
+  ``Contenu`` + write of the decoded bytes to a file — the least any reader must do.
+
+Prints the time and peak RSS of both, and the ratio. Targets: ≤ 3× the floor,
+≤ 120 MB peak RSS.   Usage: ``python bench/pivot_import.py [--dossier DIR]``
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _pic_rss_mo() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _pdf(taille: int, graine: int) -> bytes:
+    """A PDF-looking file of incompressible bytes (real PDFs are mostly compressed streams)."""
+    import random
+
+    corps = random.Random(graine).randbytes(taille)
+    return b"%PDF-1.7\n" + corps + b"\n%%EOF\n"
+
+
+def construire(dossier: Path) -> dict[str, Path]:
+    from corail.formats.pivot_builder import build_pivot, exemple_facture, exemple_flux
+    from corail.formats.pivot_types import PivotPJ
+
+    def facture(i: int, taille: int):
+        f = exemple_facture(f"BENCH-{i:05d}", siret_debiteur="21310555400017", code_service=None,
+                            avec_pdf=False, montant_ht=f"{100 + i}.{i % 100:02d}")
+        return replace(f, pjs=(PivotPJ(1, f"FAC{i:05d}.pdf", "01", "application/pdf",
+                                       _pdf(taille, i)),))
+
+    fichiers = {}
+    cible = dossier / "flux_1000_factures.xml"
+    if not cible.exists():
+        cible.write_bytes(build_pivot(exemple_flux(*(facture(i, 72_000) for i in range(1000))),
+                                      pretty=False))
+    fichiers["1 000 factures"] = cible
+    cible = dossier / "flux_pdf_40_mo.xml"
+    if not cible.exists():
+        cible.write_bytes(build_pivot(exemple_flux(facture(0, 40 * 2**20)), pretty=False))
+    fichiers["une PJ de 40 Mo"] = cible
+    return fichiers
+
+
+def mesure_plancher(fichier: Path) -> dict:
+    from lxml import etree
+
+    debut = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        sortie = Path(tmp) / "pj.bin"
+        n = 0
+        for _, el in etree.iterparse(str(fichier), events=("end",), tag="Contenu", huge_tree=True):
+            with sortie.open("wb") as out:
+                out.write(base64.b64decode(el.text or ""))
+            n += 1
+            el.clear(keep_tail=True)
+            while el.getprevious() is not None:
+                del el.getparent()[0]
+    return {"secondes": time.perf_counter() - debut, "pic_rss_mo": _pic_rss_mo(), "pj": n}
+
+
+def mesure_corail(fichier: Path) -> dict:
+    os.environ["CORAIL_DATA_DIR"] = tempfile.mkdtemp()
+    from corail.context import Context, FixedClock
+    from corail.db.engine import Database
+    from corail.db.migrate import migrer
+    from corail.services.collectivites import initialiser_collectivite
+    from corail.services.pivot_import import importer_fichier
+
+    db = Database(f"sqlite:///{os.environ['CORAIL_DATA_DIR']}/bench.db")
+    migrer(db)
+    clock = FixedClock()
+    with db.transaction() as s:
+        init = initialiser_collectivite(s, clock, "bench", nom="BENCH", siret="21310555400017",
+                                        code_col="123", code_bud="01", poste="031000", exercice=2026)
+    ctx = Context(init.collectivite_id, init.budget_id, 2026, "bench", clock)
+    debut = time.perf_counter()
+    with db.transaction() as s:
+        res = importer_fichier(s, ctx, fichier)
+    secondes = time.perf_counter() - debut
+    return {"secondes": secondes, "pic_rss_mo": _pic_rss_mo(), "factures": res.nb_factures}
+
+
+def _enfant(mode: str, fichier: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--mesure", mode, str(fichier)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dossier", type=Path, default=Path(tempfile.gettempdir()) / "corail-bench")
+    parser.add_argument("--mesure", nargs=2, metavar=("MODE", "FICHIER"))
+    args = parser.parse_args()
+    if args.mesure:
+        mode, fichier = args.mesure
+        print(json.dumps((mesure_plancher if mode == "plancher" else mesure_corail)(Path(fichier))))
+        return 0
+    args.dossier.mkdir(parents=True, exist_ok=True)
+    print(f"Machine : {platform.processor() or platform.machine()}, {os.cpu_count()} cœurs, "
+          f"Python {platform.python_version()}")
+    ok = True
+    for nom, fichier in construire(args.dossier).items():
+        taille = fichier.stat().st_size / 2**20
+        plancher, corail = _enfant("plancher", fichier), _enfant("corail", fichier)
+        ratio = corail["secondes"] / plancher["secondes"]
+        ok &= ratio <= 3 and corail["pic_rss_mo"] <= 120
+        print(f"Lecture, {nom} ({taille:.0f} Mo) : Corail {corail['secondes']:.2f} s, "
+              f"pic RSS {corail['pic_rss_mo']:.0f} Mo | plancher (iterparse + base64 + écriture) "
+              f"{plancher['secondes']:.2f} s, pic RSS {plancher['pic_rss_mo']:.0f} Mo | "
+              f"ratio {ratio:.2f} (cible ≤ 3, ≤ 120 Mo)")
+    print("Objectifs atteints." if ok else "Objectifs NON atteints.")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
