@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 
 from corail.cli.app import App
-from corail.dates import format_date
 from corail.services.collectivites import initialiser_collectivite
 from corail.services.compteurs import etats_compteurs
 from corail.services.contexte import choisir_budget, lister_budgets, lister_exercices
@@ -76,4 +75,4 @@ def cmd_compteurs(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["register", "format_date"]
+

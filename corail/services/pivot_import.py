@@ -84,7 +84,7 @@ def _sources(chemin: Path, limites: Limites) -> tuple[list[_Source], zipfile.Zip
         if info.file_size > limites.taille_xml_max or (
                 info.file_size > 2**20 and info.file_size > RATIO_XML_MAX * max(info.compress_size, 1)):
             raise PivotRefuse(f"{nom} : fichier trop volumineux ou archive suspecte")
-        sources.append(_Source(nom, lambda i=info: _borne(archive.open(i), limites.taille_xml_max, nom),
+        sources.append(_Source(nom, lambda i=info, n=nom: _borne(archive.open(i), limites.taille_xml_max, n),
                                info.file_size))
     return sources, archive
 
