@@ -1,8 +1,11 @@
 """Environnement › Nomenclature: the articles of the budget's nomenclature (M57), its chapitres
-and fonctions; the articles the budget uses are ticked (``marquer_utilise``).
+and fonctions, read from the database; the articles the budget uses are ticked
+(``marquer_utilise``). The tabs *Opérations* and *Services* (the budget's own axes) are in
+``ui.nomenclature_axes``.
 
 The tables are fed with the services' frozen dataclasses (``ArticleLigne``,
-``ChapitreData``, ``FonctionData``), never with ORM objects.
+``ChapitreLigne``, ``FonctionLigne``, ``OperationLigne``, ``ServiceLigne``), never with ORM
+objects.
 """
 from __future__ import annotations
 
@@ -17,10 +20,13 @@ from PySide6.QtWidgets import (
     QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from corail.nomenclature_data import ChapitreData, FonctionData, load_chapitres, load_fonctions
 from corail.services.contexte import lister_budgets
-from corail.services.nomenclature import ArticleLigne, marquer_utilise, rechercher_articles
-from ui.common import essayer
+from corail.services.nomenclature import (
+    ArticleLigne, ChapitreLigne, FonctionLigne, lister_chapitres, lister_fonctions,
+    marquer_utilise, rechercher_articles,
+)
+from ui.common import ALIGN_MONTANT, essayer
+from ui.nomenclature_axes import OPERATIONS, SERVICES, AxesOnglet
 from ui.state import AppState
 
 T = TypeVar("T")
@@ -102,9 +108,11 @@ class ArticlesModel(QAbstractTableModel):
 
 
 class LignesModel(QAbstractTableModel, Generic[T]):
-    """A read-only table of dataclasses: one (heading, text of a row) pair per column."""
+    """A read-only table of dataclasses: one (heading, value of a row) pair per column; numbers
+    (counts) are right-aligned and sort as numbers."""
 
-    def __init__(self, colonnes: Sequence[tuple[str, Callable[[T], str]]], parent=None) -> None:
+    def __init__(self, colonnes: Sequence[tuple[str, Callable[[T], str | int]]],
+                 parent=None) -> None:
         super().__init__(parent)
         self._colonnes = list(colonnes)
         self._lignes: list[T] = []
@@ -135,8 +143,13 @@ class LignesModel(QAbstractTableModel, Generic[T]):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._lignes)):
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, ROLE_TRI):
-            return self._colonnes[index.column()][1](self._lignes[index.row()])
+        valeur = self._colonnes[index.column()][1](self._lignes[index.row()])
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(valeur)
+        if role == ROLE_TRI:
+            return valeur
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(valeur, int):
+            return int(ALIGN_MONTANT.value)
         return None
 
 
@@ -171,19 +184,19 @@ class NomenclatureScreen(QWidget):
         self.entete.setTextFormat(Qt.TextFormat.PlainText)
         self.onglets = QTabWidget()
         self.onglets.addTab(self._onglet_articles(), "Articles")
-        self.chapitres: LignesModel[ChapitreData] = LignesModel([
+        self.chapitres: LignesModel[ChapitreLigne] = LignesModel([
             ("Chapitre", lambda c: c.code), ("Libellé", lambda c: c.libelle),
-            ("Section", lambda c: SECTIONS.get(c.section, c.section))], self)
+            ("Section", lambda c: SECTIONS.get(c.section, c.section)),
+            ("Articles", lambda c: c.articles), ("Utilisés", lambda c: c.utilises)], self)
         self.vue_chapitres = _tableau(self.chapitres, 1)
         self.vue_chapitres.doubleClicked.connect(self._voir_chapitre)
         self.vue_chapitres.setToolTip("Double-cliquez sur un chapitre pour voir ses articles")
         self.onglets.addTab(self.vue_chapitres, "Chapitres")
-        self.fonctions: LignesModel[FonctionData] = LignesModel([
-            ("Fonction", lambda f: f.code),
-            ("Libellé", lambda f: "    " * (f.niveau - 1) + f.libelle),
-            ("Niveau", lambda f: str(f.niveau))], self)
-        self.vue_fonctions = _tableau(self.fonctions, 1)
-        self.onglets.addTab(self.vue_fonctions, "Fonctions")
+        self.onglets.addTab(self._onglet_fonctions(), "Fonctions")
+        self.operations = AxesOnglet(state, OPERATIONS, self._signaler, self)
+        self.onglets.addTab(self.operations, "Opérations")
+        self.services = AxesOnglet(state, SERVICES, self._signaler, self)
+        self.onglets.addTab(self.services, "Services")
         layout = QVBoxLayout(self)
         layout.addWidget(self.entete)
         layout.addWidget(self.onglets)
@@ -225,10 +238,33 @@ class NomenclatureScreen(QWidget):
         layout.addWidget(aide)
         return page
 
+    def _onglet_fonctions(self) -> QWidget:
+        page = QWidget()
+        self.recherche_fonction = QLineEdit(placeholderText="Code ou libellé",
+                                            clearButtonEnabled=True)
+        self.recherche_fonction.textChanged.connect(lambda _texte: self._charger_fonctions())
+        self.compte_fonctions = QLabel()
+        barre = QHBoxLayout()
+        barre.addWidget(QLabel("Rechercher :"))
+        barre.addWidget(self.recherche_fonction, 2)
+        barre.addStretch(3)
+        barre.addWidget(self.compte_fonctions)
+        self.fonctions: LignesModel[FonctionLigne] = LignesModel([
+            ("Fonction", lambda f: f.code),
+            ("Libellé", lambda f: "    " * (f.niveau - 1) + f.libelle),
+            ("Niveau", lambda f: f.niveau)], self)
+        self.vue_fonctions = _tableau(self.fonctions, 1)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(4, 8, 4, 4)
+        layout.addLayout(barre)
+        layout.addWidget(self.vue_fonctions)
+        return page
+
     # -- loading -------------------------------------------------------------------------------
 
     def recharger(self) -> None:
-        """Budget, chapitres and fonctions of its nomenclature, then the article search."""
+        """Budget, chapitres and fonctions of its nomenclature, its opérations and services,
+        then the article search."""
         self._a_recharger = False
         if not self.state.a_contexte:
             return
@@ -239,11 +275,14 @@ class NomenclatureScreen(QWidget):
             return
         self.entete.setText(f"Nomenclature {budget.nomenclature} — {budget.collectivite} — "
                             f"{budget.libelle} ({budget.code}) — exercice {ctx.exercice}")
+        with self.state.lecture() as session:
+            chapitres = lister_chapitres(session, ctx)
+        self.chapitres.remplacer(chapitres)
+        self._charger_fonctions()
+        self.operations.recharger()
+        self.services.recharger()
         if budget.nomenclature != self._nomenclature:
             self._nomenclature = budget.nomenclature
-            chapitres = load_chapitres(budget.nomenclature)
-            self.chapitres.remplacer(chapitres)
-            self.fonctions.remplacer(load_fonctions(budget.nomenclature))
             self.filtre_chapitre.blockSignals(True)
             self.filtre_chapitre.clear()
             self.filtre_chapitre.addItem("Tous les chapitres", None)
@@ -265,20 +304,36 @@ class NomenclatureScreen(QWidget):
         n = len(lignes)
         self.compte.setText("Aucun article" if n == 0 else f"{n} article{'s' if n > 1 else ''}")
 
+    def _charger_fonctions(self) -> None:
+        if not self.state.a_contexte:
+            return
+        with self.state.lecture() as session:
+            lignes = lister_fonctions(session, self.state.ctx, self.recherche_fonction.text())
+        self.fonctions.remplacer(lignes)
+        n = len(lignes)
+        self.compte_fonctions.setText("Aucune fonction" if n == 0
+                                      else f"{n} fonction{'s' if n > 1 else ''}")
+
     def _basculer(self, ligne: ArticleLigne, utilise: bool) -> bool:
-        def ecrire() -> bool:
+        def ecrire() -> list[ChapitreLigne]:
             with self.state.transaction() as session:
                 marquer_utilise(session, self.state.ctx, ligne.code, utilise)
-            return True
+                return lister_chapitres(session, self.state.ctx)  # the Utilisés counts
 
-        if not essayer(self, ecrire, "Nomenclature"):
+        chapitres = essayer(self, ecrire, "Nomenclature")
+        if chapitres is None:
             return False
+        self.chapitres.remplacer(chapitres)
+        self._signaler()
+        return True
+
+    def _signaler(self) -> None:
+        """Tell the other screens; this one is up to date already."""
         self._ecrit_ici = True
         try:
             self.state.signaler("nomenclature")
         finally:
             self._ecrit_ici = False
-        return True
 
     def _voir_chapitre(self, index: QModelIndex) -> None:
         proxy = self.vue_chapitres.model()

@@ -24,7 +24,7 @@ from corail.services.tiers import (
     CompteLigne, TiersDetail, TiersLigne, definir_principal, lire_tiers, rechercher_tiers,
     retirer_compte,
 )
-from ui.common import essayer, texte_cellule
+from ui.common import ALIGN_MONTANT, essayer, texte_cellule
 from ui.state import AppState
 from ui.tiers_fiche import CompteDialog, TiersDialog
 
@@ -80,6 +80,10 @@ class LignesModel(QAbstractTableModel, Generic[T]):
             return texte if texte or role == Qt.ItemDataRole.DisplayRole else None
         if role == Qt.ItemDataRole.ForegroundRole and self._grise(ligne):
             return GRIS
+        if role == Qt.ItemDataRole.TextAlignmentRole:  # counts (Comptes) to the right
+            valeur = self._colonnes[index.column()][1](ligne)
+            if isinstance(valeur, int) and not isinstance(valeur, bool):
+                return int(ALIGN_MONTANT.value)
         return None
 
 

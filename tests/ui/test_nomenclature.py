@@ -1,20 +1,31 @@
-"""Environnement › Nomenclature: search, filters, ticking the articles a budget uses."""
+"""Environnement › Nomenclature: search, filters, ticking the articles a budget uses; chapitres
+and fonctions from the database; the budget's opérations and services (add, modify,
+deactivate, delete)."""
 from __future__ import annotations
+
+from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from corail.db.models import Article, ArticleBudget
+from corail.db.models import Article, ArticleBudget, Chapitre, Imputation, Operation, Piece
 from corail.errors import ValidationError
 from corail.nomenclature_data import load_chapitres, load_fonctions
 from corail.services.collectivites import ajouter_budget
-from corail.services.nomenclature import ArticleLigne
+from corail.services.nomenclature import (
+    ArticleLigne, OperationLigne, ServiceLigne, creer_operation, lister_chapitres,
+)
+from corail.services.tiers import CompteSaisie, TiersSaisie, creer_tiers, rechercher_tiers
 from ui.nomenclature import ArticlesModel, LignesModel, NomenclatureScreen
+from ui.nomenclature_axes import OPERATIONS, SERVICES, AxesModel
+from ui.tiers import modele_tiers
 
 pytestmark = pytest.mark.gui
 
 CHECK = Qt.ItemDataRole.CheckStateRole
+ALIGN = Qt.ItemDataRole.TextAlignmentRole
+FG = Qt.ItemDataRole.ForegroundRole
 
 
 def _ligne(code: str, utilise: bool = False) -> ArticleLigne:
@@ -27,10 +38,45 @@ def test_modele_articles_invariants(qtmodeltester):
     qtmodeltester.check(model)
 
 
-def test_modele_lignes_invariants(qtmodeltester):
-    model = LignesModel([("Chapitre", lambda c: c.code), ("Libellé", lambda c: c.libelle)])
-    model.remplacer(load_chapitres("M57"))
+def test_modele_lignes_invariants(qtmodeltester, state):
+    model = LignesModel([("Chapitre", lambda c: c.code), ("Libellé", lambda c: c.libelle),
+                         ("Articles", lambda c: c.articles)])
+    with state.lecture() as session:
+        model.remplacer(lister_chapitres(session, state.ctx))
     qtmodeltester.check(model)
+    assert model.data(model.index(0, 2), ALIGN) & Qt.AlignmentFlag.AlignRight  # a count
+    assert model.data(model.index(0, 1), ALIGN) is None
+
+
+def test_modele_axes_invariants(qtmodeltester):
+    for genre, ligne in ((OPERATIONS, OperationLigne), (SERVICES, ServiceLigne)):
+        model = AxesModel(genre)
+        model.remplacer([ligne(1, "101", "École", True, 3), ligne(2, "102", "Parc", False, 0)])
+        qtmodeltester.check(model)
+        assert [model.data(model.index(r, 3)) for r in (0, 1)] == \
+            ([genre.actif, genre.inactif])
+        assert model.data(model.index(0, 2)) == "3"
+        assert model.data(model.index(0, 2), ALIGN) & Qt.AlignmentFlag.AlignRight
+        assert model.data(model.index(0, 0), FG) is None
+        assert model.data(model.index(1, 0), FG) is not None  # inactive: grey
+    assert (OPERATIONS.actif, SERVICES.inactif) == ("Active", "Inactif")
+
+
+def test_tiers_colonne_comptes_a_droite(state):
+    """ui/tiers.py: the *Comptes* count is right-aligned, the other columns are not."""
+    with state.transaction() as session:
+        creer_tiers(session, state.ctx, TiersSaisie(nom="Martin", identifiant="31245678300017"),
+                    [CompteSaisie("FR7630004008250001234567886")])
+    with state.lecture() as session:
+        lignes = rechercher_tiers(session, state.ctx)
+    model = modele_tiers()
+    model.remplacer(lignes)
+    entetes = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    comptes = entetes.index("Comptes")
+    assert model.data(model.index(0, comptes)) == "1"
+    assert model.data(model.index(0, comptes), ALIGN) & Qt.AlignmentFlag.AlignRight
+    assert all(model.data(model.index(0, c), ALIGN) is None
+               for c in range(model.columnCount()) if c != comptes)
 
 
 def test_modele_articles_case_a_cocher():
@@ -150,3 +196,95 @@ def test_changer_de_budget_recharge(ecran, state):
                                            state.ctx.utilisateur, state.ctx.clock))
     assert _codes(ecran) == []
     assert "Eau (123-02)" in ecran.entete.text()
+
+
+def test_chapitres_et_fonctions_de_la_base(ecran, state):
+    with state.transaction() as session:
+        session.scalars(select(Chapitre).where(Chapitre.code == "011")).one().libelle = "Corrigé"
+    state.signaler("nomenclature")  # another screen changed the nomenclature
+    ligne = next(ecran.chapitres.ligne(r) for r in range(ecran.chapitres.rowCount())
+                 if ecran.chapitres.ligne(r).code == "011")
+    assert ligne.libelle == "Corrigé" and ligne.utilises == 0 and ligne.articles > 10
+    assert _cocher(ecran, "60632")  # the chapitre's Utilisés count follows
+    assert next(ecran.chapitres.ligne(r).utilises for r in range(ecran.chapitres.rowCount())
+                if ecran.chapitres.ligne(r).code == "011") == 1
+    ecran.recherche_fonction.setText("enseignement")
+    assert ecran.fonctions.rowCount() > 0
+    assert all("enseignement" in ecran.fonctions.ligne(r).libelle.lower()
+               for r in range(ecran.fonctions.rowCount()))
+    ecran.recherche_fonction.setText("zzz")
+    assert ecran.compte_fonctions.text() == "Aucune fonction"
+
+
+def _codes_axe(onglet) -> list[str]:
+    return [a.code for a in onglet.modele.lignes()]
+
+
+@pytest.mark.parametrize("genre", ["operations", "services"])
+def test_ajouter_modifier_desactiver(ecran, state, qtbot, boites, genre):
+    onglet = getattr(ecran, genre)
+    ecran.onglets.setCurrentWidget(onglet)
+    assert ecran.onglets.tabText(ecran.onglets.currentIndex()) == onglet.genre.titre
+    assert _codes_axe(onglet) == [] and not onglet.bouton_modifier.isEnabled()
+    dialogue = onglet.ajouter()
+    dialogue.code.setText("101")
+    dialogue.libelle.setText("École Jules-Ferry")
+    with qtbot.waitSignal(state.donnees_modifiees) as signal:
+        assert dialogue.enregistrer()
+    assert signal.args == ["nomenclature"] and boites == []
+    assert _codes_axe(onglet) == ["101"] and onglet.choisie().libelle == "École Jules-Ferry"
+    # a second one with the same code: the message, the form stays open, nothing written
+    dialogue = onglet.ajouter()
+    dialogue.code.setText("101")
+    dialogue.libelle.setText("Autre")
+    assert not dialogue.enregistrer()
+    assert [b.genre for b in boites] == ["warning"] and "déjà pris" in boites[0].texte
+    assert dialogue.isVisible() and _codes_axe(onglet) == ["101"]
+    dialogue.reject()
+    dialogue = onglet.modifier()
+    assert dialogue.code.text() == "101"
+    dialogue.libelle.setText("Rénovation de l'école")
+    assert dialogue.enregistrer()
+    assert onglet.choisie().libelle == "Rénovation de l'école"
+    assert onglet.bouton_activer.text() == "Désactiver"
+    assert onglet.basculer_actif()
+    assert not onglet.choisie().actif and onglet.bouton_activer.text() == "Réactiver"
+    assert "1 " + onglet.genre.inactif.lower() in onglet.compte.text()
+    assert onglet.basculer_actif() and onglet.choisie().actif
+    assert onglet.supprimer()
+    assert _codes_axe(onglet) == [] and onglet.choisie() is None
+    assert [b.genre for b in boites] == ["warning", "question"]
+
+
+def test_operation_imputee_ni_supprimee_ni_recodee(ecran, state):
+    with state.transaction() as session:
+        op = creer_operation(session, state.ctx, "101", "École")
+        piece = Piece(type_piece="mandat", budget_id=state.ctx.budget_id, annee=2026,
+                      cree_le=state.ctx.now(), cree_par="agent.test")
+        piece.imputations.append(Imputation(article="2313", montant=Decimal("10"),
+                                            operation_id=op.id))
+        session.add(piece)
+    ecran.recharger()
+    ecran.operations.choisir(op.id)
+    assert ecran.operations.choisie().imputations == 1
+    assert not ecran.operations.bouton_supprimer.isEnabled()
+    assert "désactivez-la" in ecran.operations.bouton_supprimer.toolTip()
+    dialogue = ecran.operations.modifier()
+    assert not dialogue.code.isEnabled()
+    dialogue.reject()
+    assert ecran.operations.basculer_actif() and not ecran.operations.choisie().actif
+    with state.lecture() as session:
+        assert session.scalar(select(func.count()).select_from(Operation)) == 1
+
+
+def test_axes_par_budget(ecran, state):
+    with state.transaction() as session:
+        creer_operation(session, state.ctx, "101", "École")
+        annexe_id = ajouter_budget(session, state.ctx, libelle="Eau", code_bud="02").id
+    ecran.recharger()
+    assert _codes_axe(ecran.operations) == ["101"]
+    state.changer_contexte(type(state.ctx)(state.ctx.collectivite_id, annexe_id, 2026,
+                                           state.ctx.utilisateur, state.ctx.clock))
+    assert _codes_axe(ecran.operations) == [] and ecran.operations.compte.text() == \
+        "Aucune opération"
+    assert ecran.services.compte.text() == "Aucun service"
