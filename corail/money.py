@@ -19,6 +19,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Iterable
 
+from corail.errors import ValidationError
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 ROUNDING = ROUND_HALF_UP
@@ -29,7 +31,7 @@ _SPACES = (" ", NBSP, "\u202f", "\u2009")
 MAX_AMOUNT = Decimal("999999999999.99")
 
 
-class MoneyError(ValueError):
+class MoneyError(ValidationError, ValueError):
     """An amount that cannot be read; the message is French and names the value."""
 
 
@@ -90,6 +92,8 @@ def parse_fr(text: str) -> Decimal:
     body = cleaned.lstrip("+-")
     if not body or not all(c.isdigit() or c == "." for c in body) or body == ".":
         raise MoneyError(f"montant illisible : « {text} »")
+    if len(body.partition(".")[2]) > 2:
+        raise MoneyError(f"montant illisible : « {text} » (deux décimales au plus)")
     return to_money(cleaned)
 
 

@@ -28,8 +28,9 @@ def ecrire(tmp_path: Path, nom: str, data: bytes) -> Path:
 def flux_simple(*numeros: str, **kw) -> bytes:
     """A valid pivot for the test collectivité (SIRET 21310555400017, no service code)."""
     options = {k: kw.pop(k) for k in ("version", "encoding", "zip_pj") if k in kw}
-    factures = [exemple_facture(n, siret_debiteur="21310555400017", code_service=None,
-                                avec_pdf=False, **kw) for n in numeros]
+    kw.setdefault("code_service", None)
+    factures = [exemple_facture(n, siret_debiteur="21310555400017", avec_pdf=False, **kw)
+                for n in numeros]
     return build_pivot(exemple_flux(*factures), **options)
 
 

@@ -132,9 +132,32 @@ def test_option_invalide_code_2(capsys):
     assert "exercice invalide" in capsys.readouterr().err
 
 
-def test_script_console(tmp_path):
+def test_script_console_base_absente_non_creee(tmp_path):
     out = subprocess.run([sys.executable, "-m", "corail.cli.main", "--database",
-                          f"sqlite:///{tmp_path / 'y.db'}", "--json", "budgets"],
+                          str(tmp_path / "y.db"), "--json", "budgets"],
                          capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout) == []
+    assert out.returncode == 2, out.stderr
+    assert "absente" in out.stderr and not (tmp_path / "y.db").exists()
+
+
+def test_aide_en_francais(capsys):
+    with pytest.raises(SystemExit):
+        main(["pivot", "rejeter"])
+    err = capsys.readouterr().err
+    assert "arguments obligatoires manquants" in err and "usage :" in err
+    with pytest.raises(SystemExit) as exc:
+        main(["pivot", "show", "99999999999999999999"])
+    assert exc.value.code == 2 and "numéro de facture invalide" in capsys.readouterr().err
+
+
+def test_un_siret_pour_une_seule_collectivite(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert main(["--database", url, *INIT]) == 0
+    autre = ["init", "--nom", "X", "--siret", "21310555400017", "--code-col", "124",
+             "--code-bud", "01", "--poste", "031000"]
+    assert main(["--database", url, *autre]) == 2
+    assert "déjà celui de « COMMUNE TEST »" in capsys.readouterr().err
+    vide = ["init", "--nom", "Y", "--siret", "21930053000017", "--code-col", "125", "--code-bud",
+            "01", "--poste", "031000", "--service-chorus", " "]
+    assert main(["--database", url, *vide]) == 2
+    assert "Code service Chorus Pro vide" in capsys.readouterr().err

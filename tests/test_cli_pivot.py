@@ -91,3 +91,47 @@ def test_echantillons_en_ligne_de_commande(tmp_path, capsys, shared):
                  str(dossier / "CPPFichierFormatPivot.xml")]) == 0
     anomalies = _json(capsys, "--database", url, "--json", "pivot", "list", "--etat", "anomalie")
     assert len(anomalies) == 4 and all("déjà reçue" in a["motif"] for a in anomalies)
+
+
+def test_refus_de_saisie_code_2(base, tmp_path, capsys):
+    url, path = base
+    assert main(["--database", url, "pivot", "import",
+                 str(ecrire(tmp_path, "f.xml", flux_simple("F-1")))]) == 0
+    avant = _dump(path)
+    fichier = ecrire(tmp_path, "un_fichier.txt", b"x")
+    for args, message in (
+        (["pivot", "mandater", "1", "--sommes-admises", "abc", "--motif", "x"], "montant illisible"),
+        (["pivot", "mandater", "1", "--sommes-admises", "800.123", "--motif", "x"], "deux décimales"),
+        (["pivot", "pj", "1", "--out", str(fichier)], "n'est pas un dossier"),
+        (["pivot", "rejeter", "1", "--motif", "x", "--code", "acheminement", "--suspendre"],
+         "ne peut pas être suspendue"),
+        (["pivot", "import", str(tmp_path)], "est un dossier"),
+    ):
+        capsys.readouterr()
+        assert main(["--database", url, *args]) == 2, args
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err
+    assert _dump(path) == avant
+
+
+def test_import_sans_budget_pour_une_collectivite(base, tmp_path, capsys):
+    url, path = base
+    from corail.db.engine import Database
+    from corail.services.collectivites import ajouter_budget
+    from corail.services.contexte import construire_contexte
+    db = Database(url)
+    with db.transaction() as s:
+        ctx = construire_contexte(s, budget="123-01", exercice=None, utilisateur="x")
+        ajouter_budget(s, ctx, libelle="Eau", code_bud="02", services_chorus=("EAU",))
+    db.dispose()
+    flux = ecrire(tmp_path, "f.xml", flux_simple("F-1", code_service="EAU"))
+    capsys.readouterr()
+    assert main(["--database", url, "pivot", "import", str(flux)]) == 0
+    assert "123-02 Eau : 1 facture(s)" in capsys.readouterr().out
+    html = ecrire(tmp_path, "erreur.xml", b"<!DOCTYPE html><html><body>502</body></html>")
+    autre = ecrire(tmp_path, "g.xml", flux_simple("F-2"))
+    avant = _dump(path)
+    assert main(["--database", url, "pivot", "import", str(autre), str(html)]) == 2
+    assert _dump(path) == avant
+    err = capsys.readouterr().err
+    assert "page HTML" in err and "Aucun des 2 fichiers n'a été lu" in err

@@ -64,6 +64,8 @@ def test_base_inaccessible_message_francais(tmp_path):
     assert "x@" not in bad.description  # the password never shows
 
 
-def test_adresse_invalide():
+def test_adresse_invalide_ou_chemin(tmp_path):
     with pytest.raises(DatabaseError, match="invalide|non prise en charge"):
-        Database("pas une url")
+        Database("oracle+inconnu://x/y")
+    # a plain path is a SQLite file
+    assert Database(str(tmp_path / "c.db")).url == f"sqlite:///{tmp_path / 'c.db'}"

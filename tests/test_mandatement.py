@@ -169,3 +169,43 @@ def test_annexe_par_code_service(session, ctx, tmp_path):
     annexe = ajouter_budget(session, ctx, libelle="Eau", code_bud="02", services_chorus=("EAU",))
     fds = _lire(session, ctx, tmp_path, _f("E-1", code_service="EAU"))
     assert fds["E-1"].budget_id == annexe.id
+
+
+def test_article_imputable(session, ctx, tmp_path):
+    fds = _lire(session, ctx, tmp_path, _f("F-20"), _f("F-21"), _f("F-22"))
+    with pytest.raises(ValidationError, match="pas un compte de dépense"):
+        mandater(session, ctx, [fds["F-20"].id], article="7067")
+    with pytest.raises(ValidationError, match="compte de regroupement"):
+        mandater(session, ctx, [fds["F-20"].id], article="60")
+    with pytest.raises(ValidationError, match="Article vide"):
+        mandater(session, ctx, [fds["F-20"].id], article=" ")
+    (t,) = mandater(session, ctx, [fds["F-21"].id], article="2183").traitees
+    assert any("n° d'inventaire" in a for a in t.avertissements)
+
+
+def test_rejeter_un_doublon_n_envoie_rien_a_chorus(session, ctx, tmp_path):
+    f = _f("D-1")
+    _lire(session, ctx, tmp_path, f, nom="a.xml")
+    fds = _lire(session, ctx, tmp_path, f, _f("D-2"), nom="b.xml")
+    doublon = session.scalars(select(FactureDemat).where(FactureDemat.etat == "anomalie")).one()
+    assert doublon.code_anomalie == "doublon"
+    res = rejeter(session, ctx, doublon.id, motif="Doublon du flux précédent")
+    assert res.etat == "rejetee" and res.code_statut == ""
+    assert session.scalars(select(StatutChorus)).all() == []
+    assert fds["D-2"].etat == "a_traiter"
+
+
+def test_mal_adressee_ne_se_suspend_pas(session, ctx, tmp_path):
+    fds = _lire(session, ctx, tmp_path, _f("S-1"))
+    with pytest.raises(ValidationError, match="ne peut pas être suspendue"):
+        rejeter(session, ctx, fds["S-1"].id, motif="", code="acheminement", suspendre=True)
+
+
+def test_mandater_tout_liste_les_anomalies_ignorees(session, ctx, tmp_path):
+    _lire(session, ctx, tmp_path, _f("M-1"))
+    data = build_pivot(exemple_flux(_f("M-2")))
+    importer_fichier(session, ctx, ecrire(tmp_path, "m.xml", data.replace(
+        b"<MontantTTC>1200.000000", b"<MontantTTC>1300.000000")))
+    res = mandater(session, ctx, None)
+    assert [t.numero for t in res.traitees] == ["M-1"]
+    assert [i.numero for i in res.ignorees] == ["M-2"] and "Montants incohérents" in res.ignorees[0].raison

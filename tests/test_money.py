@@ -24,13 +24,14 @@ def test_float_refuse():
 
 @pytest.mark.parametrize("texte, attendu", [
     ("3 277,42", "3277.42"), (f"3{NBSP}277,42", "3277.42"), ("3\u202f277,42", "3277.42"),
-    ("3277.42", "3277.42"), ("-12,5", "-12.50"), ("40 €", "40.00"), ("0,004", "0.00"),
+    ("3277.42", "3277.42"), ("-12,5", "-12.50"), ("40 €", "40.00"), ("0,5", "0.50"),
 ])
 def test_parse_fr(texte, attendu):
     assert parse_fr(texte) == Decimal(attendu)
 
 
-@pytest.mark.parametrize("texte", ["", "abc", "1,2,3", "1.234,56", "--1", "1e5", ".", "NaN"])
+@pytest.mark.parametrize("texte", ["", "abc", "1,2,3", "1.234,56", "--1", "1e5", ".", "NaN",
+                                   "800.123", "0,004", "1,000.00"])
 def test_parse_fr_refuse(texte):
     with pytest.raises(MoneyError):
         parse_fr(texte)

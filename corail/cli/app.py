@@ -12,10 +12,11 @@ from typing import Any, Callable, Iterator
 from sqlalchemy.orm import Session
 
 from corail.context import Clock, Context
-from corail.db.engine import Database
+from corail.db.engine import Database, fichier_sqlite, resolve_url
 from corail.db.migrate import migrer
 from corail.money import format_json
-from corail.services.contexte import construire_contexte
+from corail.errors import NotFound
+from corail.services.contexte import construire_contexte, lister_budgets
 from corail.services.utilisateurs import login_courant, noter_connexion
 
 
@@ -43,6 +44,7 @@ class App:
     budget: str | None
     exercice: int | None
     json: bool
+    creer_base: bool = False  # init and demo create the database; other commands refuse a missing one
     clock: Clock = field(default_factory=Clock)
     utilisateur: str = field(default_factory=login_courant)
     _db: Database | None = None
@@ -50,7 +52,13 @@ class App:
     @property
     def db(self) -> Database:
         if self._db is None:
-            db = Database(self.database_url)
+            url = resolve_url(self.database_url)
+            fichier = fichier_sqlite(url)
+            if fichier is not None and fichier.parent.is_dir() and not fichier.exists() \
+                    and not self.creer_base:
+                raise NotFound(f"Base de données « {fichier} » absente : créez d'abord une "
+                               f"collectivité (corail init) ou la démonstration (corail demo)")
+            db = Database(url)
             migrer(db)
             self._db = db
         return self._db
@@ -63,8 +71,15 @@ class App:
             yield session
             noter_connexion(session, self.clock, self.utilisateur)
 
-    def contexte(self, session: Session) -> Context:
-        return construire_contexte(session, budget=self.budget, exercice=self.exercice,
+    def contexte(self, session: Session, *, collectivite: bool = False) -> Context:
+        """The context of ``--budget``/``--exercice``. ``collectivite=True`` (reading a flux, whose
+        invoices are routed to their budgets by SIRET): any budget of the only collectivité will do."""
+        budget = self.budget
+        if collectivite and budget is None:
+            budgets = lister_budgets(session)
+            if len({b.collectivite_id for b in budgets}) == 1:
+                budget = budgets[0].code
+        return construire_contexte(session, budget=budget, exercice=self.exercice,
                                    utilisateur=self.utilisateur, clock=self.clock)
 
     def sortie(self, value: Any, texte: Callable[[], str] | str) -> None:

@@ -10,7 +10,7 @@ from corail.services.demo import DEMO_NOM, creer_demo
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="créer la collectivité de démonstration (sans effet si elle existe)")
-    p.set_defaults(run=cmd_demo)
+    p.set_defaults(run=cmd_demo, creer_base=True)
 
 
 def cmd_demo(app: App, args: argparse.Namespace) -> int:

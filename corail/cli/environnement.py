@@ -19,9 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--libelle-budget", default="Budget principal")
     p.add_argument("--service-chorus", action="append", default=[],
                    help="code service Chorus Pro du budget (répétable)")
-    p.set_defaults(run=cmd_init)
+    p.set_defaults(run=cmd_init, creer_base=True)
 
-    p = sub.add_parser("budgets", help="budgets et exercices")
+    p = sub.add_parser("budgets", help="budgets de la base")
     p.add_argument("action", nargs="?", choices=["list"], default="list")
     p.set_defaults(run=cmd_budgets)
 

@@ -8,7 +8,7 @@ import sys
 import traceback
 from typing import Sequence
 
-from corail.cli import demo, environnement, pivot
+from corail.cli import demo, environnement, francais, pivot
 from corail.cli.app import App
 from corail.errors import Cancelled, CorailError, DatabaseError
 
@@ -17,7 +17,7 @@ COMMANDES = (environnement, demo, pivot)
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own messages, made French-ish
+    def error(self, message: str) -> None:  # argparse's own messages (in French: cli/francais.py)
         self.print_usage(sys.stderr)
         print(f"corail : option invalide : {message}", file=sys.stderr)
         raise SystemExit(EXIT_REFUS)
@@ -30,6 +30,7 @@ def _exercice(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    francais.installer()
     parser = _Parser(prog="corail", description="Corail — comptabilité des collectivités locales")
     parser.add_argument("--database", metavar="URL",
                         help="base de données (SQLAlchemy ; défaut : SQLite du dossier de données)")
@@ -47,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     app = App(database_url=args.database, budget=args.budget, exercice=args.exercice,
-              json=args.json)
+              json=args.json, creer_base=getattr(args, "creer_base", False))
     try:
         return args.run(app, args)
     except DatabaseError as exc:

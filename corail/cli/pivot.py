@@ -13,10 +13,17 @@ from corail.errors import ValidationError
 from corail.jobs import JobControl
 from corail.money import format_eur, parse_fr
 from corail.services import mandatement
-from corail.services.factures_demat import detail_facture, lister_factures
+from corail.services.factures_demat import detail_facture, lister_factures, repartition_par_budget
 from corail.services.pivot_import import importer_fichier
 from corail.services.pj import ecrire_pj
 from corail.services.rejets import annuler_rejet, rejeter
+
+
+def identifiant(texte: str) -> int:
+    """A database id typed on the command line."""
+    if not texte.isdigit() or not 0 < int(texte) < 2**63:
+        raise argparse.ArgumentTypeError(f"numéro de facture invalide : « {texte} »")
+    return int(texte)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,21 +35,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=cmd_import)
     p = cmds.add_parser("list", help="factures dématérialisées")
     p.add_argument("--etat", choices=[e.value for e in EtatFactureDemat])
-    p.add_argument("--flux", type=int)
+    p.add_argument("--flux", type=identifiant)
     p.set_defaults(run=cmd_list)
     p = cmds.add_parser("show", help="détail d'une facture, ses PJ et ses étapes")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=identifiant)
     p.set_defaults(run=cmd_show)
     p = cmds.add_parser("pj", help="écrire les pièces jointes d'une facture")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=identifiant)
     p.add_argument("--out", required=True, type=Path, metavar="DOSSIER")
     p.set_defaults(run=cmd_pj)
     p = cmds.add_parser("facturer", help="mettre des factures au registre des factures")
-    p.add_argument("ids", nargs="*", type=int, metavar="ID")
+    p.add_argument("ids", nargs="*", type=identifiant, metavar="ID")
     p.add_argument("--all", action="store_true")
     p.set_defaults(run=cmd_facturer)
     p = cmds.add_parser("mandater", help="créer le mandat de factures")
-    p.add_argument("ids", nargs="*", type=int, metavar="ID")
+    p.add_argument("ids", nargs="*", type=identifiant, metavar="ID")
     p.add_argument("--all", action="store_true")
     p.add_argument("--train")
     p.add_argument("--article")
@@ -50,13 +57,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--motif")
     p.set_defaults(run=cmd_mandater)
     p = cmds.add_parser("rejeter", help="rejeter, suspendre ou renvoyer à recycler une facture")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=identifiant)
     p.add_argument("--motif", required=True)
     p.add_argument("--code", default="autre", choices=["acheminement", "pieces", "autre", "montant"])
     p.add_argument("--suspendre", action="store_true")
     p.set_defaults(run=cmd_rejeter)
     p = cmds.add_parser("annuler-rejet", help="annuler le rejet ou la suspension d'une facture")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=identifiant)
     p.set_defaults(run=cmd_annuler_rejet)
 
 
@@ -72,16 +79,22 @@ def _progression(app: App) -> JobControl:
 
 def cmd_import(app: App, args: argparse.Namespace) -> int:
     control = _progression(app)
-    with app.transaction() as session:
-        ctx = app.contexte(session)
-        resultats = [importer_fichier(session, ctx, f, control=control) for f in args.fichiers]
+    try:
+        with app.transaction() as session:
+            ctx = app.contexte(session, collectivite=True)
+            resultats = [importer_fichier(session, ctx, f, control=control) for f in args.fichiers]
+            repartition = repartition_par_budget(session, [f.flux_id for r in resultats for f in r.flux])
+    except ValidationError as exc:
+        if len(args.fichiers) > 1:
+            raise ValidationError(f"{exc}\nAucun des {len(args.fichiers)} fichiers n'a été lu.") from None
+        raise
     flux = [asdict(f) for r in resultats for f in r.flux]
 
     def texte() -> str:
-        lignes = []
-        for f in (f for r in resultats for f in r.flux):
-            lignes.append(f"{f.nom} : {f.nb_factures} facture(s), {f.a_traiter} à traiter, "
-                          f"{f.anomalies} en anomalie, {f.nb_pj} PJ (flux {f.flux_id})")
+        lignes = [f"{f.nom} : {f.nb_factures} facture(s), {f.a_traiter} à traiter, "
+                  f"{f.anomalies} en anomalie, {f.nb_pj} PJ (flux {f.flux_id})"
+                  for f in (f for r in resultats for f in r.flux)]
+        lignes += [f"  {budget} : {n} facture(s)" for budget, n in repartition]
         return "\n".join(lignes)
     app.sortie(flux, texte)
     return 0
@@ -98,10 +111,17 @@ def _json_ligne(l) -> dict:
 def cmd_list(app: App, args: argparse.Namespace) -> int:
     with app.transaction() as session:
         lignes = lister_factures(session, app.contexte(session), etat=args.etat, flux_id=args.flux)
-    app.sortie([_json_ligne(l) for l in lignes], lambda: "\n".join(
-        f"{l.id:>5}  {l.numero:<20} {l.type:<7} {l.fournisseur[:30]:<30} "
-        f"{format_date(l.date_reception)} {format_eur(l.montant_ttc):>14}  {libelle_etat(l.etat)}"
-        + (f" — {l.motif}" if l.motif else "") for l in lignes) or "Aucune facture.")
+    entete = (f"{'Id':>5}  {'N° facture':<20} {'Type':<7} {'Fournisseur':<30} {'Réception':<10} "
+              f"{'Montant TTC':>14}  État")
+
+    def ligne(l) -> str:
+        etat = libelle_etat(l.etat)
+        motif = l.motif if l.etat == EtatFactureDemat.ANOMALIE else l.motif.partition(" : ")[2]
+        return (f"{l.id:>5}  {l.numero:<20} {l.type:<7} {l.fournisseur[:30]:<30} "
+                f"{format_date(l.date_reception):<10} {format_eur(l.montant_ttc):>14}  {etat}"
+                + (f" — {motif}" if motif else ""))
+    app.sortie([_json_ligne(l) for l in lignes],
+               lambda: "\n".join([entete, *map(ligne, lignes)]) if lignes else "Aucune facture.")
     return 0
 
 

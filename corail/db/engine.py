@@ -42,11 +42,25 @@ def default_url() -> str:
 
 
 def resolve_url(url: str | None = None) -> str:
-    """``url``, else ``CORAIL_DATABASE_URL``, else the embedded SQLite file."""
+    """``url``, else ``CORAIL_DATABASE_URL``, else the embedded SQLite file. A plain path
+    (``/chemin/corail.db``) means a SQLite file."""
     chosen = url or os.environ.get(ENV_URL) or default_url()
+    if "://" not in chosen:
+        chosen = f"sqlite:///{Path(chosen).expanduser().resolve()}"
     if chosen.startswith("postgresql://") or chosen.startswith("postgres://"):
         chosen = "postgresql+psycopg://" + chosen.split("://", 1)[1]
     return chosen
+
+
+def fichier_sqlite(url: str) -> Path | None:
+    """The file of a SQLite URL (None for another engine or an in-memory database)."""
+    try:
+        sa_url = make_url(url)
+    except ArgumentError:
+        return None
+    if sa_url.get_backend_name() != "sqlite" or sa_url.database in (None, "", ":memory:"):
+        return None
+    return Path(sa_url.database).expanduser()
 
 
 def describe_url(url: str) -> str:

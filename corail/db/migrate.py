@@ -12,6 +12,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from corail.db.engine import Database
 from corail.errors import DatabaseError
@@ -60,10 +61,14 @@ def verifier_version(connection: Connection) -> str | None:
 def migrer(db: Database) -> bool:
     """Apply the pending migrations; True when something was applied."""
     db.check_connection()
-    with db.engine.connect() as connection:
-        current = verifier_version(connection)
-    if current == head_revision():
-        return False
-    with db.engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "head")
+    try:
+        with db.engine.connect() as connection:
+            current = verifier_version(connection)
+        if current == head_revision():
+            return False
+        with db.engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "head")
+    except SQLAlchemyError as exc:
+        raison = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise DatabaseError(f"Base de données {db.description} inutilisable : {raison}") from None
     return True

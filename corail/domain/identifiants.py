@@ -85,14 +85,16 @@ def rib_vers_iban(rib: str) -> str:
 def valider_code_col(valeur: str) -> str:
     v = (valeur or "").strip()
     if not re.fullmatch(r"[0-9A-Za-z]{1,3}", v):
-        raise ValidationError(f"Code collectivité (CodCol) invalide : « {valeur} » (1 à 3 caractères)")
+        raise ValidationError(f"Code collectivité (CodCol) invalide : « {valeur} » "
+                              f"(1 à 3 lettres ou chiffres, sans accent)")
     return v.zfill(3) if v.isdigit() else v.upper()
 
 
 def valider_code_bud(valeur: str) -> str:
     v = (valeur or "").strip()
     if not re.fullmatch(r"[0-9A-Za-z]{1,2}", v):
-        raise ValidationError(f"Code budget (CodBud) invalide : « {valeur} » (1 ou 2 caractères)")
+        raise ValidationError(f"Code budget (CodBud) invalide : « {valeur} » "
+                              f"(1 ou 2 lettres ou chiffres, sans accent)")
     return v.zfill(2) if v.isdigit() else v.upper()
 
 

@@ -146,7 +146,10 @@ class _Cible:
     def _sous_arbre(nom: str, parent: str | None) -> bool:
         return (nom, parent) in (("Enveloppe", RACINE), ("CPPFacturePivotUnitaire", "CPPFactures"))
 
-    def doctype(self, *args) -> None:
+    def doctype(self, nom, *args) -> None:
+        if (nom or "").lower() == "html":
+            raise PivotRefuse(f"{self.lecteur.nom} : c'est une page HTML (une page d'erreur du "
+                              f"portail ?), pas un flux pivot Chorus Pro")
         raise PivotRefuse(f"{self.lecteur.nom} : DTD interdite dans un flux pivot (<!DOCTYPE>)")
 
     def start(self, tag, attrib) -> None:
@@ -270,7 +273,7 @@ class LecteurPivot:
             ligne = f" (ligne {exc.lineno})" if getattr(exc, "lineno", None) else ""
             if not self._racine_vue:
                 raise PivotRefuse(f"{self.nom} : ce n'est pas un fichier XML lisible{ligne}") from None
-            raise PivotRefuse(f"{self.nom} : XML invalide ou tronqué{ligne} : {exc.msg}") from None
+            raise PivotRefuse(f"{self.nom} : XML invalide ou tronqué{ligne}{_detail(exc.msg)}") from None
         except ValueError as exc:  # a name libxml2 lets through but lxml refuses ("Libell:")
             raise PivotRefuse(f"{self.nom} : XML invalide ({exc})") from None
         yield from self._vider(cible)
@@ -326,6 +329,27 @@ class LecteurPivot:
             raise PivotRefuse(f"{ou} : archive ZIP illisible ({exc})") from None
         brut.unlink()
         return cible, empreinte
+
+
+_MESSAGES_LIBXML = (
+    ("Premature end of data", "le fichier s'arrête avant la fin (fichier tronqué ?)"),
+    ("Opening and ending tag mismatch", "balise fermée sans avoir été ouverte"),
+    ("EndTag: '</' not found", "balise non fermée en fin de fichier"),
+    ("Extra content at the end of the document", "contenu après la fin du document"),
+    ("Start tag expected", "balise attendue"),
+    ("not defined", "entité inconnue (&…;)"),
+    ("invalid character", "caractère interdit"),
+    ("Input is not proper UTF-8", "caractères mal encodés (l'encodage déclaré n'est pas le bon)"),
+    ("Char 0x0 out of allowed range", "octet nul dans le fichier"),
+)
+
+
+def _detail(message: str | None) -> str:
+    """libxml2's English message, said in French when we know it (else left out)."""
+    for anglais, francais in _MESSAGES_LIBXML:
+        if anglais.lower() in (message or "").lower():
+            return f" : {francais}"
+    return ""
 
 
 def _verifier_taille_zip(info: zipfile.ZipInfo, limites: Limites, ou: str) -> None:

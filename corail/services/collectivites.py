@@ -70,6 +70,29 @@ def _verifier_codes_libres(session: Session, code_col: str, code_bud: str) -> No
         )
 
 
+def codes_services(codes) -> tuple[str, ...]:
+    """Chorus Pro service codes as typed: stripped, no empty one, no duplicate, 100 characters."""
+    propres = []
+    for code in codes:
+        code = (code or "").strip()
+        if not code:
+            raise ValidationError("Code service Chorus Pro vide")
+        if len(code) > 100:
+            raise ValidationError(f"Code service Chorus Pro trop long : « {code[:20]}… » (100 au plus)")
+        if code not in propres:
+            propres.append(code)
+    return tuple(propres)
+
+
+def _verifier_siret_libre(session: Session, siret: str) -> None:
+    """A SIRET is one establishment: two collectivités cannot share it (budgets of one may)."""
+    existant = session.scalars(select(Budget).where(Budget.siret == siret)).first()
+    if existant is not None:
+        raise ValidationError(
+            f"Le SIRET {siret} est déjà celui de « {existant.collectivite.nom} » (budget "
+            f"{existant.code_complet}) : ajoutez plutôt un budget annexe à cette collectivité")
+
+
 def _equiper_budget(session: Session, clock: Clock, budget: Budget, annee: int, login: str) -> None:
     """Exercice, default article / mode de règlement, trains Normal and attente, the user."""
     session.add(Exercice(budget_id=budget.id, annee=annee, clos=False, courant=True))
@@ -118,7 +141,10 @@ def initialiser_collectivite(
     annee = exercice or clock.today().year
     if not 2000 <= annee <= 2100:
         raise ValidationError(f"Exercice invalide : {annee}")
+    valider_id_post(poste)
+    services_chorus = codes_services(services_chorus)
     _verifier_codes_libres(session, code_col, code_bud)
+    _verifier_siret_libre(session, siret)
     poste_comptable = _poste(session, poste)
     chargement = charger_nomenclature(session, nomenclature)
     _charger_taux(session)

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from corail.context import Clock, Context
 from corail.db.models import (
-    MANDAT, Bordereau, Budget, Collectivite, CompteBancaire, Engagement, FactureDemat, Operation,
-    Piece, Service, Tiers,
+    MANDAT, Bordereau, Budget, Collectivite, CompteBancaire, Engagement, FactureDemat, Flux,
+    Operation, Piece, Service, Tiers,
 )
 from corail.domain.etats import Etape, EtatBordereau, EtatPiece
 from corail.domain.identifiants import rib_vers_iban
@@ -40,12 +40,12 @@ DEMO_CODE_COL = "045"
 
 FOURNISSEURS = [
     # siret, raison sociale, RIB, ville
-    ("31245678300017", "Quincaillerie Martin SARL", "30004 00825 00012345678 86", "Orléans"),
-    ("44789123500023", "EDF Collectivités", "30003 03620 00020123456 73", "Paris"),
-    ("55213467800010", "Papeterie du Centre", "10278 37200 00012345601 37", "Blois"),
-    ("39876543800013", "Orange Business Services", "30002 00550 00001234567 83", "Paris"),
-    ("44123789800016", "Bâtiments Loiret Rénovation", "14505 00001 08001234567 23", "Olivet"),
-    ("77556123600016", "Société des Eaux du Val", "20041 01005 05000123456 94", "Tours"),
+    ("31245678300017", "Quincaillerie Martin SARL", "30004 00825 00012345678 86", "45000 Orléans"),
+    ("44789123500023", "EDF Collectivités", "30003 03620 00020123456 73", "75012 Paris"),
+    ("55213467800010", "Papeterie du Centre", "10278 37200 00012345601 37", "41000 Blois"),
+    ("39876543800013", "Orange Business Services", "30002 00550 00001234567 83", "75015 Paris"),
+    ("44123789800016", "Bâtiments Loiret Rénovation", "14505 00001 08001234567 23", "45160 Olivet"),
+    ("77556123600016", "Société des Eaux du Val", "20041 01005 05000123456 94", "37000 Tours"),
 ]
 ARTICLES_UTILISES = ("60611", "60612", "60622", "60632", "6064", "615221", "6156", "6231",
                      "6262", "6281", "2183", "2184", "2188", "70323", "7067", "74121")
@@ -63,10 +63,11 @@ class DemoResultat:
 
 def _tiers(session: Session, ctx: Context) -> dict[str, Tiers]:
     out = {}
-    for siret, nom, rib, ville in FOURNISSEURS:
+    for siret, nom, rib, commune in FOURNISSEURS:
+        code_postal, _, ville = commune.partition(" ")
         t = Tiers(collectivite_id=ctx.collectivite_id, nom=nom, type_identifiant="01",
                   identifiant=siret, siret=siret, cat_tiers="60", nat_jur="03",
-                  adresse1="12 rue de la République", code_postal="45000", ville=ville,
+                  adresse1="12 rue de la République", code_postal=code_postal, ville=ville,
                   code_pays="FR", cree_le=ctx.now())
         t.comptes.append(CompteBancaire(iban=rib_vers_iban(rib), titulaire=nom, iban_valide=True,
                                         principal=True, origine="rib", cree_le=ctx.now(),
@@ -193,7 +194,8 @@ def creer_demo(session: Session, clock: Clock, utilisateur: str, *, exercice: in
                                              date_reception=clock.today()),
                              id_flx="CPP0020036000000000010003")
         (dossier_flux / "flux_pivot_3.xml").write_bytes(build_pivot(flux3))
-    factures = {fd.numero: fd for fd in session.scalars(select(FactureDemat))}
+    factures = {fd.numero: fd for fd in session.scalars(
+        select(FactureDemat).join(Flux).where(Flux.collectivite_id == init.collectivite_id))}
     mandats = _avancer(session, ctx, annexe, factures)
     return DemoResultat(init.collectivite_id, (principal.id, annexe.id), ctx.exercice,
                         len(factures), mandats, True)

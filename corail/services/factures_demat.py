@@ -183,3 +183,17 @@ def actualiser_etat_flux(session: Session, flux_id: int) -> str:
     flux = session.get(Flux, flux_id)
     flux.etat = etat
     return etat
+
+
+def repartition_par_budget(session: Session, flux_ids: list[int]) -> list[tuple[str, int]]:
+    """How the invoices of some flux were routed: ("045-01 Budget principal", n), ("sans budget", n)."""
+    from corail.db.models import Budget
+
+    rows = session.execute(
+        select(Budget.code_col, Budget.code_bud, Budget.libelle, func.count(FactureDemat.id))
+        .select_from(FactureDemat).outerjoin(Budget, Budget.id == FactureDemat.budget_id)
+        .where(FactureDemat.flux_id.in_(flux_ids))
+        .group_by(Budget.code_col, Budget.code_bud, Budget.libelle)
+        .order_by(Budget.code_col, Budget.code_bud)).all()
+    return [(f"{col}-{bud} {libelle}" if col else "sans budget (anomalie)", n)
+            for col, bud, libelle, n in rows]

@@ -28,6 +28,7 @@ from corail.services.pj import nom_sur, stocker_contenu
 
 MOTIF_PAS_POUR_NOUS = "Cette facture ne nous est pas destinée"
 RENVOIS = ("complétée", "completee", "recyclée", "recyclee")
+ANOMALIE_DESTINATAIRE, ANOMALIE_MONTANTS, ANOMALIE_DOUBLON = "destinataire", "montants", "doublon"
 
 
 @dataclass(frozen=True)
@@ -174,16 +175,20 @@ def enregistrer_facture(session: Session, ctx: Context, flux: Flux, f: PivotFact
             routages[cle] = router(session, *cle)
         routage = routages[cle]
         connue = facture_connue(session, f)
-    anomalie = routage.anomalie or _ecart_montants(f)
+    anomalie, code = routage.anomalie, ANOMALIE_DESTINATAIRE if routage.anomalie else None
+    if anomalie is None and (ecart := _ecart_montants(f)):
+        anomalie, code = ecart, ANOMALIE_MONTANTS
     precedente = None
     if connue is not None:
         if (f.renvoi or "").strip().lower() in RENVOIS:
             precedente = connue
         elif anomalie is None:
             anomalie = f"Facture déjà reçue (flux du {format_date(connue.lu_le)}, « {connue.nom_fichier} »)"
+            code = ANOMALIE_DOUBLON
     # Core inserts: a flux of thousands of invoices is written without the ORM's bookkeeping
     valeurs = _valeurs(flux, f, Routage(routage.budget_id, anomalie))
     valeurs["facture_precedente_id"] = precedente.id if precedente else None
+    valeurs["code_anomalie"] = code
     fid = session.connection().execute(_INSERT_FACTURE, valeurs).scalar_one()
     _inserer(session, FactureDematTva, [
         dict(facture_demat_id=fid, taux=f"{t.taux:f}", base_ht=to_money(t.base_ht),

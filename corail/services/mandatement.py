@@ -22,6 +22,7 @@ from corail.db.models import (
 )
 from corail.domain.etats import (
     TRANSITIONS_FACTURE, TRANSITIONS_FACTURE_DEMAT, Etape, EtatFacture, EtatFactureDemat, EtatPiece,
+    libelle_etat,
 )
 from corail.domain.workflow import changer_etat
 from corail.errors import NotFound, ValidationError
@@ -29,7 +30,7 @@ from corail.money import ZERO, format_eur, to_money
 from corail.services.etapes import ajouter_etape
 from corail.services.factures_demat import actualiser_etat_flux, facture_demat
 from corail.services.fournisseurs import tiers_du_fournisseur
-from corail.services.nomenclature import article as article_nomenclature
+from corail.services.nomenclature import article_imputable
 
 #: pivot ModePaiement → PES ModRegl
 MODES_REGLEMENT = {"10": "01", "20": "02", "30": "03", "31": "03", "42": "03", "49": "10"}
@@ -59,9 +60,10 @@ class Traitement:
 
 
 def resume(res: Traitement, verbe: str) -> str:
+    out = []
     if not res.traitees:
-        return "Aucune facture à mandater." if verbe == "mandatée" else "Aucune facture à facturer."
-    out = [f"Facture {t.numero} {verbe} ({format_eur(t.montant)})"
+        out.append("Aucune facture à mandater." if verbe == "mandatée" else "Aucune facture à facturer.")
+    out += [f"Facture {t.numero} {verbe} ({format_eur(t.montant)})"
            + (f" — mandat {t.piece_id}" if t.piece_id else "")
            + "".join(f"\n  ⚠ {a}" for a in t.avertissements) for t in res.traitees]
     out += [f"Facture {i.numero} ignorée : {i.raison}" for i in res.ignorees]
@@ -72,8 +74,8 @@ def _raison_inéligible(fd: FactureDemat, etats: tuple[str, ...]) -> str | None:
     if fd.type_facture == "avoir":
         return "c'est un avoir : il s'émet en titre de recettes (Emettre titre)"
     if fd.etat not in etats:
-        from corail.domain.etats import libelle_etat
-        return f"état « {libelle_etat(fd.etat)} »"
+        raison = f"état « {libelle_etat(fd.etat)} »"
+        return raison + (f" ({fd.anomalie})" if fd.etat == EtatFactureDemat.ANOMALIE else "")
     return None
 
 
@@ -82,7 +84,8 @@ def _choisir(session: Session, ctx: Context, ids: list[int] | None,
     if ids is None:  # --all: every eligible invoice of the budget, the others listed as skipped
         candidats = session.scalars(select(FactureDemat).where(
             FactureDemat.budget_id == ctx.budget_id,
-            FactureDemat.etat.in_([EtatFactureDemat.A_TRAITER, EtatFactureDemat.FACTUREE]))
+            FactureDemat.etat.in_([EtatFactureDemat.A_TRAITER, EtatFactureDemat.FACTUREE,
+                                   EtatFactureDemat.ANOMALIE, EtatFactureDemat.SUSPENDUE]))
             .order_by(FactureDemat.id)).all()
         ok, ignorees = [], []
         for fd in candidats:
@@ -183,11 +186,16 @@ def _mandat(session: Session, ctx: Context, fd: FactureDemat, budget: Budget, *,
     if fd.numero_engagement:
         engagement = session.scalars(select(Engagement).where(
             Engagement.budget_id == budget.id, Engagement.numero == fd.numero_engagement)).one_or_none()
+    if article is not None and not article.strip():
+        raise ValidationError("Article vide : donnez un code d'article ou laissez l'article par défaut")
     code_article = (engagement.article if engagement else None) or article or budget.article_defaut
     if not code_article:
         raise ValidationError("Aucun article par défaut pour ce budget (Environnement › Défaut) : "
                               "précisez --article")
-    art = article_nomenclature(session, budget.nomenclature, code_article)
+    art = article_imputable(session, budget.nomenclature, code_article, sens="D")
+    if art.section == "I":
+        avertissements.append(f"Article d'investissement {art.code} : le n° d'inventaire sera "
+                              f"exigé avant la validation (onglet Inventaire)")
     regularisation = fd.mode_paiement_code == DEBIT_OFFICE
     le_train = _train(session, ctx, budget, train, regularisation)
     if regularisation:

@@ -385,3 +385,22 @@ def supprimer_service(session: Session, ctx: Context, service_id: int) -> Servic
     """Delete an unused service (None); one used by an imputation is deactivated instead
     (its line is returned)."""
     return _supprimer(session, ctx, SERVICE, service_id)
+
+
+def article_imputable(session: Session, nomenclature: str, code: str, *, sens: str = "D") -> Article:
+    """An article a mandat (sens D) or a titre (sens R) can be charged to: it exists, carries
+    that sens, and is a detailed account (no sub-account under it)."""
+    code = (code or "").strip()
+    if not code:
+        raise ValidationError("Article manquant")
+    art = article(session, nomenclature, code)
+    if sens not in art.sens:
+        genre = "de dépense" if sens == "D" else "de recette"
+        raise ValidationError(f"Article {code} ({art.libelle}) : ce n'est pas un compte {genre}")
+    sous_compte = session.scalar(select(Article.code).where(
+        Article.nomenclature == nomenclature, Article.code.startswith(code), Article.code != code)
+        .order_by(Article.code).limit(1))
+    if sous_compte is not None:
+        raise ValidationError(f"Article {code} ({art.libelle}) : compte de regroupement, imputez "
+                              f"sur un compte détaillé (par exemple {sous_compte})")
+    return art

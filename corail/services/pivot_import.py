@@ -61,11 +61,13 @@ class _Source:
 
 
 def _sources(chemin: Path, limites: Limites) -> tuple[list[_Source], zipfile.ZipFile | None]:
+    if chemin.is_dir():
+        raise ValidationError(f"« {chemin} » est un dossier : choisissez un fichier XML ou ZIP")
     if not chemin.is_file():
         raise ValidationError(f"Fichier « {chemin} » introuvable")
     with chemin.open("rb") as f:
         debut = f.read(4)
-    if debut != b"PK\x03\x04":
+    if debut[:2] != b"PK":
         return [_Source(chemin.name, lambda: chemin.open("rb"), chemin.stat().st_size)], None
     try:
         archive = zipfile.ZipFile(chemin)

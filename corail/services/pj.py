@@ -237,7 +237,12 @@ def ecrire_pj(session: Session, pj_id: int, dossier: Path, *, nom: str | None = 
     pj = session.get(PJ, pj_id)
     if pj is None:
         raise NotFound(f"Pièce jointe {pj_id} introuvable")
-    dossier.mkdir(parents=True, exist_ok=True)
+    if dossier.exists() and not dossier.is_dir():
+        raise ValidationError(f"« {dossier} » n'est pas un dossier")
+    try:
+        dossier.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValidationError(f"Dossier « {dossier} » impossible à créer : {exc.strerror}") from None
     cible = dossier / nom_sur(nom or pj.nom)
     temp = cible.with_name(f".{cible.name}.partiel")
     digest = hashlib.sha256()
@@ -249,6 +254,8 @@ def ecrire_pj(session: Session, pj_id: int, dossier: Path, *, nom: str | None = 
         if digest.hexdigest() != pj.sha256:
             raise ValidationError(f"Pièce jointe « {pj.nom} » altérée : empreinte différente")
         temp.replace(cible)
+    except PermissionError as exc:
+        raise ValidationError(f"Écriture impossible dans « {dossier} » : {exc.strerror}") from None
     finally:
         temp.unlink(missing_ok=True)
     return cible

@@ -24,6 +24,7 @@ from corail.domain.workflow import changer_etat
 from corail.errors import ValidationError
 from corail.services.etapes import ajouter_etape
 from corail.services.factures_demat import actualiser_etat_flux, facture_demat
+from corail.services.flux import ANOMALIE_DOUBLON
 
 #: The motifs of the dialog *Informations complémentaires sur la nature du rejet ou de la suspension*.
 MOTIFS = {
@@ -37,6 +38,15 @@ CODES_STATUT = {EtatFactureDemat.A_RECYCLER: "04", EtatFactureDemat.REJETEE: "05
                 EtatFactureDemat.SUSPENDUE: "06"}
 ETAPES = {EtatFactureDemat.A_RECYCLER: Etape.A_RECYCLER, EtatFactureDemat.REJETEE: Etape.REJET,
           EtatFactureDemat.SUSPENDUE: Etape.SUSPENSION}
+
+
+@dataclass(frozen=True)
+class AnnulationRejet:
+    facture_id: int
+    numero: str
+    etat: str
+    ancien_etat: str
+    ancien_motif: str
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,9 @@ def cible_du_rejet(code: str, suspendre: bool) -> EtatFactureDemat:
     if code not in MOTIFS:
         raise ValidationError(f"Code de rejet inconnu : « {code} » (acheminement, pieces, autre)")
     if code == "acheminement":
+        if suspendre:
+            raise ValidationError("Une facture mal adressée est renvoyée à recycler : elle ne peut "
+                                  "pas être suspendue")
         return EtatFactureDemat.A_RECYCLER
     if code == "pieces" or suspendre:
         return EtatFactureDemat.SUSPENDUE
@@ -83,21 +96,28 @@ def rejeter(session: Session, ctx: Context, facture_id: int, *, motif: str,
             facture.etat = EtatFacture.SUSPENDUE
             facture.suspensions.append(SuspensionFacture(debut=ctx.today(), motif=texte))
     code_statut = CODES_STATUT[cible]
-    session.add(StatutChorus(facture_demat_id=fd.id, code=code_statut, motif=texte,
-                             horodatage=ctx.now(), envoi=EnvoiStatut.A_TRANSMETTRE,
-                             utilisateur=ctx.utilisateur))
+    if fd.code_anomalie == ANOMALIE_DOUBLON:
+        # a second delivery of an invoice already received: closed here only — a status sent to
+        # Chorus Pro would reach the first delivery, perhaps already mandated
+        code_statut = ""
+        texte += " (doublon : aucun statut envoyé à Chorus Pro)"
+    else:
+        session.add(StatutChorus(facture_demat_id=fd.id, code=code_statut, motif=texte,
+                                 horodatage=ctx.now(), envoi=EnvoiStatut.A_TRANSMETTRE,
+                                 utilisateur=ctx.utilisateur))
     ajouter_etape(session, ctx, ETAPES[cible], facture_demat_id=fd.id, complement=texte)
     actualiser_etat_flux(session, fd.flux_id)
     session.flush()
     return RejetResultat(fd.id, fd.numero, fd.etat, code_statut, texte)
 
 
-def annuler_rejet(session: Session, ctx: Context, facture_id: int) -> RejetResultat:
+def annuler_rejet(session: Session, ctx: Context, facture_id: int) -> AnnulationRejet:
     """Back to *Factures à créer* (or to the anomalies when no budget takes it)."""
     fd = facture_demat(session, ctx, facture_id)
     if fd.etat not in CODES_STATUT:
         raise ValidationError(f"Facture {fd.numero} : elle n'est ni rejetée, ni suspendue, ni à recycler")
     code = CODES_STATUT[EtatFactureDemat(fd.etat)]
+    ancien_etat = fd.etat
     transmis = session.scalars(select(StatutChorus).where(
         StatutChorus.facture_demat_id == fd.id, StatutChorus.code == code,
         StatutChorus.envoi == EnvoiStatut.TRANSMIS)).first()
@@ -126,4 +146,4 @@ def annuler_rejet(session: Session, ctx: Context, facture_id: int) -> RejetResul
     ajouter_etape(session, ctx, Etape.ANNULATION_REJET, facture_demat_id=fd.id, complement=ancien)
     actualiser_etat_flux(session, fd.flux_id)
     session.flush()
-    return RejetResultat(fd.id, fd.numero, fd.etat, code, ancien or "")
+    return AnnulationRejet(fd.id, fd.numero, fd.etat, ancien_etat, ancien or "")

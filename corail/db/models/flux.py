@@ -44,6 +44,7 @@ class FactureDemat(Base):
     budget_id: Mapped[int | None] = mapped_column(ForeignKey("budget.id"), index=True)
     etat: Mapped[str] = mapped_column(String(20), default=EtatFactureDemat.A_TRAITER, index=True)
     anomalie: Mapped[str | None] = mapped_column(Text)
+    code_anomalie: Mapped[str | None] = mapped_column(String(20))  # destinataire | montants | doublon
     # DonneesFacture
     numero: Mapped[str] = mapped_column(String(50), index=True)
     id_cpro: Mapped[int | None] = mapped_column(BigInteger, index=True)

@@ -270,6 +270,7 @@ def upgrade() -> None:
     sa.Column('budget_id', sa.Integer(), nullable=True),
     sa.Column('etat', sa.String(length=20), nullable=False),
     sa.Column('anomalie', sa.Text(), nullable=True),
+    sa.Column('code_anomalie', sa.String(length=20), nullable=True),
     sa.Column('numero', sa.String(length=50), nullable=False),
     sa.Column('id_cpro', sa.BigInteger(), nullable=True),
     sa.Column('renvoi', sa.String(length=20), nullable=True),
