@@ -55,7 +55,7 @@ class CreationCollectiviteDialog(QDialog):
         self.setWindowTitle(TITRE_CREATION)
         self.nom = QLineEdit(placeholderText="Commune de …", maxLength=100)
         self.siret = QLineEdit(placeholderText="14 chiffres", maxLength=20)
-        self.code_col = QLineEdit(placeholderText="3 caractères", maxLength=3)
+        self.code_col = QLineEdit(placeholderText="1 à 3 caractères", maxLength=3)
         self.code_bud = QLineEdit("01", maxLength=2)
         self.poste = QLineEdit(placeholderText="IdPost, 6 chiffres", maxLength=6)
         self.exercice = QSpinBox(minimum=2000, maximum=2100, value=state.clock.today().year)
@@ -110,7 +110,7 @@ class AccueilDialog(QDialog):
         titre = QLabel("Bienvenue dans Corail")
         titre.setStyleSheet("font-size: 16pt; font-weight: bold;")
         texte = QLabel(f"Aucune collectivité n'est encore enregistrée dans la base de données "
-                       f"«\u00a0{state.db.description}\u00a0».\nPour commencer\u00a0:")
+                       f"«\u00a0{state.db.libelle}\u00a0».\nPour commencer\u00a0:")
         texte.setWordWrap(True)
         texte.setTextFormat(Qt.TextFormat.PlainText)
         self.bouton_demo = QPushButton(TITRE_DEMO)

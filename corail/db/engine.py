@@ -143,6 +143,12 @@ class Database:
     def description(self) -> str:
         return describe_url(self.url)
 
+    @property
+    def libelle(self) -> str:
+        """For people: the SQLite file's path, else the URL without password."""
+        fichier = fichier_sqlite(self.url)
+        return str(fichier) if fichier is not None else self.description
+
     def check_connection(self) -> None:
         """Raise a French ``DatabaseError`` when the database cannot be reached."""
         try:
