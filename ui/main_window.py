@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         self._menus()
         self.selecteur = SelecteurContexte(state, self)
         self.statusBar().addPermanentWidget(self.selecteur)
-        base = QLabel(f"Base : {state.db.description}")
+        base = QLabel(f"Base : {state.db.libelle}")
         base.setEnabled(False)
         self.statusBar().addWidget(base)
         self.resize(TAILLE_DEFAUT)
@@ -294,7 +294,7 @@ class MainWindow(QMainWindow):
             f"<b>Corail</b> version {version}<br>Client comptable des collectivités locales : "
             f"factures Chorus Pro, mandats, titres, bordereaux, PES V2.<br><br>"
             f"Logiciel libre sous licence AGPL-3.0 ou ultérieure.<br>"
-            f"Base de données : {html.escape(self.state.db.description)}")
+            f"Base de données : {html.escape(self.state.db.libelle)}")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.state.settings.setValue("fenetre/geometrie", self.saveGeometry())
