@@ -25,8 +25,10 @@ NATURES = {
     "titre": "Titres",
     "bordereau_mandat": "Bordereaux de mandats",
     "bordereau_titre": "Bordereaux de titres",
+    "bordereau_mandat_02": "Bordereaux d'annulation de mandats",
+    "bordereau_titre_02": "Bordereaux d'annulation de titres",
 }
-MAX_NUMERO = {"bordereau_mandat": 9_999_999, "bordereau_titre": 9_999_999}
+MAX_NUMERO = {n: 9_999_999 for n in NATURES if n.startswith("bordereau")}  # IdBord: 7 digits
 
 
 @dataclass(frozen=True)

@@ -20,16 +20,17 @@ from sqlalchemy.orm import Session
 
 from corail.context import Clock, Context
 from corail.db.models import (
-    MANDAT, Bordereau, Budget, Collectivite, CompteBancaire, Engagement, FactureDemat, Flux,
+    Bordereau, Budget, Collectivite, CompteBancaire, Engagement, FactureDemat, Flux,
     Operation, Piece, Service, Tiers,
 )
 from corail.domain.etats import Etape, EtatBordereau, EtatPiece
 from corail.domain.identifiants import rib_vers_iban
 from corail.formats.pivot_builder import build_pivot, exemple_facture, exemple_flux
 from corail.services.collectivites import ajouter_budget, initialiser_collectivite
-from corail.services.compteurs import prendre_numero
 from corail.services.etapes import ajouter_etape
 from corail.services.mandatement import mandater
+from corail.services.mandats import valider_mandat
+from corail.services.numerotation import numeroter
 from corail.services.nomenclature import marquer_utilise
 from corail.services.pivot_import import importer_fichier
 from corail.services.rejets import rejeter
@@ -120,29 +121,6 @@ def _lire(session: Session, ctx: Context, factures: list, id_flx: str, dossier: 
     importer_fichier(session, ctx, chemin)
 
 
-def _bordereau(session: Session, ctx: Context, budget: Budget, pieces: list[Piece],
-               etat: EtatBordereau) -> Bordereau:
-    numero = prendre_numero(session, budget.id, ctx.exercice, "bordereau_mandat")
-    bord = Bordereau(budget_id=budget.id, annee=ctx.exercice, type_piece=MANDAT, numero=numero,
-                     etat=etat, date_emission=ctx.today(), nb_pieces=len(pieces),
-                     montant=sum((p.montant for p in pieces), Decimal("0")),
-                     cree_le=ctx.now(), cree_par=ctx.utilisateur)
-    session.add(bord)
-    session.flush()
-    for p in pieces:
-        p.numero = prendre_numero(session, budget.id, ctx.exercice, "mandat")
-        p.bordereau_id = bord.id
-        p.etat = EtatPiece.TRANSMIS if etat == EtatBordereau.TRANSMIS else EtatPiece.NUMEROTE
-        etapes = [(Etape.NUMEROTATION, f"Mandat n° {p.numero}"),
-                  (Etape.BORDEREAU, f"Bordereau n° {numero}")]
-        if etat == EtatBordereau.TRANSMIS:
-            etapes.append((Etape.PES_ALLER, f"Bordereau n° {numero}"))
-        for etape, complement in etapes:
-            ajouter_etape(session, ctx, etape, facture_demat_id=p.facture_demat_id, piece_id=p.id,
-                          complement=complement)
-    return bord
-
-
 def creer_demo(session: Session, clock: Clock, utilisateur: str, *, exercice: int | None = None,
                dossier_flux: Path | None = None) -> DemoResultat:
     existante = session.scalars(select(Collectivite).where(Collectivite.siret == DEMO_SIRET)).first()
@@ -203,20 +181,26 @@ def creer_demo(session: Session, clock: Clock, utilisateur: str, *, exercice: in
 
 def _avancer(session: Session, ctx: Context, annexe: Budget,
              factures: dict[str, FactureDemat]) -> int:
-    """Mandats at several stages (through the real Mandater), one rejected invoice."""
-    def m(numero: str, article: str, contexte: Context = ctx) -> Piece:
+    """Mandats at several stages, through the real services: Mandater, Valider, Numéroter."""
+    def m(numero: str, article: str, contexte: Context = ctx, valider: bool = True) -> Piece:
         (traitee,) = mandater(session, contexte, [factures[numero].id], article=article).traitees
+        if valider:
+            valider_mandat(session, contexte, traitee.piece_id)
         return session.get(Piece, traitee.piece_id)
 
-    principal = session.get(Budget, ctx.budget_id)
     transmis = [m("QM-2026-0412", "60632"), m("PAP-88213", "6064")]
-    _bordereau(session, ctx, principal, transmis, EtatBordereau.TRANSMIS)
-    numerotes = [m("BLR-F-1093", "615221")]
-    _bordereau(session, ctx, principal, numerotes, EtatBordereau.CREE)
-    m("OBS-2026-77812", "6262").etat = EtatPiece.VALIDE
-    m("EDF-100245871", "60612")  # débit d'office: Mandater puts it in the waiting train
-    ctx_eau = replace(ctx, budget_id=annexe.id)
-    m("SEV-2026-118", "60611", ctx_eau).etat = EtatPiece.VALIDE
+    (premier,) = numeroter(session, ctx, train="Normal").bordereaux
+    # as if its PES Aller had been sent to the trésorerie
+    session.get(Bordereau, premier.id).etat = EtatBordereau.TRANSMIS
+    for piece in transmis:
+        piece.etat = EtatPiece.TRANSMIS
+        ajouter_etape(session, ctx, Etape.PES_ALLER, facture_demat_id=piece.facture_demat_id,
+                      piece_id=piece.id, complement=f"Bordereau n° {premier.numero}")
+    m("BLR-F-1093", "615221")
+    numeroter(session, ctx, train="Normal")
+    m("OBS-2026-77812", "6262")
+    m("EDF-100245871", "60612", valider=False)  # débit d'office: waits in the train d'attente
+    m("SEV-2026-118", "60611", replace(ctx, budget_id=annexe.id))
     rejeter(session, ctx, factures["PAP-88305"].id, motif="Prestation non commandée")
     session.flush()
-    return len(transmis) + len(numerotes) + 3
+    return 6

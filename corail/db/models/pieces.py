@@ -33,7 +33,7 @@ class Train(Base):
 
 class Bordereau(Base):
     __tablename__ = "bordereau"
-    __table_args__ = (UniqueConstraint("budget_id", "annee", "type_piece", "numero"),)
+    __table_args__ = (UniqueConstraint("budget_id", "annee", "type_piece", "type_bord", "numero"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     budget_id: Mapped[int] = mapped_column(ForeignKey("budget.id"))
     annee: Mapped[int] = mapped_column(Integer)
@@ -45,6 +45,9 @@ class Bordereau(Base):
     train_id: Mapped[int | None] = mapped_column(ForeignKey("train.id"))
     nb_pieces: Mapped[int] = mapped_column(Integer, default=0)
     montant: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    # a waiting train released by the trésorier's bordereau de régularisation
+    reference_regularisation: Mapped[str | None] = mapped_column(String(50))
+    date_regularisation: Mapped[date | None]
     cree_le: Mapped[datetime]
     cree_par: Mapped[str] = mapped_column(String(50))
 

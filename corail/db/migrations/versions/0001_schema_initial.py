@@ -421,12 +421,14 @@ def upgrade() -> None:
     sa.Column('train_id', sa.Integer(), nullable=True),
     sa.Column('nb_pieces', sa.Integer(), nullable=False),
     sa.Column('montant', corail.db.types.Cents(), nullable=False),
+    sa.Column('reference_regularisation', sa.String(length=50), nullable=True),
+    sa.Column('date_regularisation', sa.Date(), nullable=True),
     sa.Column('cree_le', corail.db.types.UTCDateTime(), nullable=False),
     sa.Column('cree_par', sa.String(length=50), nullable=False),
     sa.ForeignKeyConstraint(['budget_id'], ['budget.id'], name=op.f('fk_bordereau_budget_id_budget')),
     sa.ForeignKeyConstraint(['train_id'], ['train.id'], name=op.f('fk_bordereau_train_id_train')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bordereau')),
-    sa.UniqueConstraint('budget_id', 'annee', 'type_piece', 'numero', name=op.f('uq_bordereau_budget_id_annee_type_piece_numero'))
+    sa.UniqueConstraint('budget_id', 'annee', 'type_piece', 'type_bord', 'numero', name=op.f('uq_bordereau_budget_id_annee_type_piece_type_bord_numero'))
     )
     with op.batch_alter_table('bordereau', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bordereau_etat'), ['etat'], unique=False)

@@ -1,0 +1,324 @@
+"""What the printed mandats and bordereaux share: page geometry, fonts, text
+cleaning and wrapping, the collectivité's header, the footer, and ``Pages``,
+a small layout recorder.
+
+The writers draw straight on a reportlab canvas (no Platypus: a thousand
+mandats must print at more than 100 pages a second). ``Pages`` records the
+drawing operations page by page, so that a document knows its page count
+before anything is drawn and can print "Page 2/3"; a mandat or a bordereau is
+laid out, played on the canvas, then forgotten.
+
+The fonts are the PDF standard Helvetica family: nothing to embed, identical on
+Windows and Linux, and enough for French (WinAnsi: accents, œ, €, «», –, —).
+A character outside that set is printed without its accent or as "?".
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import BinaryIO, Callable
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from corail.reports.donnees import EnTeteImpression
+
+LARGEUR, HAUTEUR = A4
+MARGE = 42.5  # 15 mm
+GAUCHE, DROITE = MARGE, LARGEUR - MARGE
+UTILE = DROITE - GAUCHE
+HAUT = HAUTEUR - 34.0
+BAS = 48.0  # above the footer
+
+NORMAL = "Helvetica"
+GRAS = "Helvetica-Bold"
+ITALIQUE = "Helvetica-Oblique"
+GRIS_FOND = 0.9
+
+_REMPLACEMENTS = {0x202F: "\u00a0", 0x2007: "\u00a0", 0x2009: " ", 0x09: " ", 0x0A: " ", 0x0D: " ",
+                  **str.maketrans("ŁłĐđıĦħ", "LlDdiHh")}
+
+
+def _caractere(c: str) -> str:
+    try:
+        c.encode("cp1252")
+        return c
+    except UnicodeEncodeError:
+        base = "".join(b for b in unicodedata.normalize("NFKD", c) if not unicodedata.combining(b))
+        try:
+            return base.encode("cp1252").decode("cp1252") or "?"
+        except UnicodeEncodeError:
+            return "?"
+
+
+def lisible(texte: str | None) -> str:
+    """The text as the standard fonts can print it: one line, WinAnsi characters only."""
+    texte = (texte or "").translate(_REMPLACEMENTS)
+    try:
+        texte.encode("cp1252")
+    except UnicodeEncodeError:
+        texte = "".join(_caractere(c) for c in texte)
+    return "".join(c for c in texte if c >= " ")
+
+
+def couper(texte: str, police: str, taille: float, largeur: float) -> list[str]:
+    """``texte`` wrapped to ``largeur`` points; a word too long for a line is cut. Never empty."""
+    lignes: list[str] = []
+    for ligne in simpleSplit(lisible(texte), police, taille, largeur) or [""]:
+        while stringWidth(ligne, police, taille) > largeur and len(ligne) > 1:
+            n = len(ligne) - 1
+            while n > 1 and stringWidth(ligne[:n], police, taille) > largeur:
+                n -= 1
+            lignes.append(ligne[:n])
+            ligne = ligne[n:]
+        lignes.append(ligne)
+    return lignes
+
+
+def tronquer(texte: str, police: str, taille: float, largeur: float) -> str:
+    """The text cut with "…" to fit on one line of ``largeur`` points."""
+    texte = lisible(texte)
+    if stringWidth(texte, police, taille) <= largeur:
+        return texte
+    while texte and stringWidth(texte + "…", police, taille) > largeur:
+        texte = texte[:-1]
+    return texte.rstrip() + "…"
+
+
+def format_siret(siret: str) -> str:
+    """``213 105 554 00017`` for a 14-digit SIRET, the text as given otherwise."""
+    s = (siret or "").replace(" ", "")
+    return f"{s[:3]} {s[3:6]} {s[6:9]} {s[9:]}" if len(s) == 14 and s.isdigit() else siret
+
+
+@dataclass
+class Pages:
+    """Drawing operations recorded page by page, played on a canvas once the page count is known.
+
+    ``y`` is the top of the free space: everything is drawn below it, then ``y``
+    moves down. ``suite`` draws the top of every page after the first (a short
+    header, the table header again...) and moves ``y`` down.
+    """
+
+    suite: Callable[["Pages"], None]
+    bas: float = BAS
+    pages: list[list[tuple]] = field(default_factory=list)
+    y: float = HAUT
+
+    def __post_init__(self) -> None:
+        self.pages.append([])
+
+    def nouvelle_page(self) -> None:
+        self.pages.append([])
+        self.y = HAUT
+        self.suite(self)
+
+    def place(self, hauteur: float, reserve: float = 0.0) -> bool:
+        """Make room for ``hauteur`` points (plus ``reserve`` kept free below); True when a page was opened."""
+        if self.y - hauteur - reserve < self.bas:
+            self.nouvelle_page()
+            return True
+        return False
+
+    def texte(self, x: float, y: float, texte: str, police: str = NORMAL, taille: float = 9,
+              aligne: str = "g") -> None:
+        """``aligne``: "g" left from x, "d" right ending at x, "c" centred on x."""
+        self.pages[-1].append(("t", police, taille, x, y, lisible(texte), aligne))
+
+    def ligne(self, texte: str, x: float, police: str = NORMAL, taille: float = 9,
+              aligne: str = "g") -> None:
+        """One line of text just under ``y`` (the top of the free space); moves y below it."""
+        self.texte(x, self.y - taille * 0.95, texte, police, taille, aligne)
+        self.y -= taille * 1.25
+
+    def trait(self, x1: float, y1: float, x2: float, y2: float, epaisseur: float = 0.5) -> None:
+        self.pages[-1].append(("l", x1, y1, x2, y2, epaisseur))
+
+    def cadre(self, x: float, y: float, largeur: float, hauteur: float, fond: float | None = None,
+              bord: bool = True) -> None:
+        """A rectangle whose bottom-left corner is (x, y); ``fond``: grey level of the fill."""
+        self.pages[-1].append(("r", x, y, largeur, hauteur, fond, bord))
+
+    def filigrane(self, texte: str) -> None:
+        """A large grey diagonal word under the page's content (drawn first)."""
+        self.pages[-1].insert(0, ("w", lisible(texte)))
+
+    def rendre(self, canvas: Canvas, pied: Callable[[Canvas, int, int], None],
+               apres_page: Callable[[int, int], None] | None = None) -> int:
+        """Draw every page and its ``pied(canvas, n, total)``, calling ``apres_page(n, total)``
+        after each (a JobControl's ``step``); returns the number of pages."""
+        total = len(self.pages)
+        for numero, operations in enumerate(self.pages, 1):
+            _jouer(canvas, operations)
+            pied(canvas, numero, total)
+            canvas.showPage()
+            if apres_page is not None:
+                apres_page(numero, total)
+        return total
+
+
+def _jouer(canvas: Canvas, operations: list[tuple]) -> None:
+    police_courante = None
+    for op in operations:
+        kind = op[0]
+        if kind == "t":
+            _, police, taille, x, y, texte, aligne = op
+            if (police, taille) != police_courante:
+                canvas.setFont(police, taille)
+                police_courante = (police, taille)
+            if aligne == "d":
+                canvas.drawRightString(x, y, texte)
+            elif aligne == "c":
+                canvas.drawCentredString(x, y, texte)
+            else:
+                canvas.drawString(x, y, texte)
+        elif kind == "l":
+            canvas.setLineWidth(op[5])
+            canvas.line(op[1], op[2], op[3], op[4])
+        elif kind == "r":
+            _, x, y, largeur, hauteur, fond, bord = op
+            if fond is not None:
+                canvas.setFillGray(fond)
+            canvas.setLineWidth(0.5)
+            canvas.rect(x, y, largeur, hauteur, stroke=int(bord), fill=int(fond is not None))
+            canvas.setFillGray(0)
+        elif kind == "w":
+            canvas.saveState()
+            canvas.setFillGray(0.86)
+            canvas.translate(LARGEUR / 2, HAUTEUR / 2)
+            canvas.rotate(45)
+            canvas.setFont(GRAS, 120)
+            canvas.drawCentredString(0, -40, op[1])
+            canvas.restoreState()
+            police_courante = None
+
+
+def nouveau_canvas(out: BinaryIO, titre: str, sujet: str) -> Canvas:
+    """A canvas writing to ``out`` with byte-stable output (same input, same bytes)."""
+    canvas = Canvas(out, pagesize=A4, invariant=1, pageCompression=1)
+    canvas.setTitle(lisible(titre))
+    canvas.setSubject(lisible(sujet))
+    canvas.setCreator("Corail")
+    canvas.setAuthor("Corail")
+    return canvas
+
+
+def en_tete(p: Pages, e: EnTeteImpression) -> None:
+    """The collectivité (left) and its budget, exercice and poste comptable (right); moves y down."""
+    haut = p.y
+    p.ligne(e.collectivite, GAUCHE, GRAS, 11)
+    for ligne in e.adresse:
+        p.ligne(ligne, GAUCHE, NORMAL, 8.5)
+    if e.siret:
+        p.ligne(f"SIRET : {format_siret(e.siret)}", GAUCHE, NORMAL, 8.5)
+    bas_gauche, p.y = p.y, haut
+    x = GAUCHE + UTILE * 0.56
+    p.ligne(f"Budget : {e.budget}", x, GRAS, 9.5)
+    p.ligne(f"Code budget : {e.code_budget}", x, NORMAL, 8.5)
+    p.ligne(f"Exercice : {e.exercice}   —   Nomenclature {e.nomenclature}", x, NORMAL, 8.5)
+    for ligne in couper(f"Poste comptable : {e.poste_comptable}", NORMAL, 8.5, DROITE - x):
+        p.ligne(ligne, x, NORMAL, 8.5)
+    p.y = min(p.y, bas_gauche) - 4
+    p.trait(GAUCHE, p.y, DROITE, p.y, 0.8)
+    p.y -= 10
+
+
+def en_tete_suite(p: Pages, e: EnTeteImpression, titre: str) -> None:
+    """The short header of a continuation page."""
+    p.ligne(f"{e.collectivite} — {e.budget} ({e.code_budget}) — Exercice {e.exercice}",
+            GAUCHE, NORMAL, 8.5)
+    p.y -= 4
+    p.ligne(titre, GAUCHE, GRAS, 11)
+    p.trait(GAUCHE, p.y, DROITE, p.y, 0.8)
+    p.y -= 10
+
+
+def pied_de_page(gauche: str) -> Callable[[Canvas, int, int], None]:
+    """The footer: a rule, ``gauche`` on the left, "Page n/total" on the right."""
+    texte = tronquer(gauche, NORMAL, 7.5, UTILE - 70)
+
+    def dessiner(canvas: Canvas, numero: int, total: int) -> None:
+        canvas.setLineWidth(0.5)
+        canvas.line(GAUCHE, 36, DROITE, 36)
+        canvas.setFont(NORMAL, 7.5)
+        canvas.drawString(GAUCHE, 26, texte)
+        canvas.drawRightString(DROITE, 26, f"Page {numero}/{total}")
+
+    return dessiner
+
+
+def signature(p: Pages, lieu_date: str, signataire: str) -> None:
+    """The signature block on the right half; the caller has made room (``HAUTEUR_SIGNATURE``)."""
+    x = GAUCHE + UTILE * 0.56
+    p.y -= 8
+    if lieu_date:
+        p.ligne(lieu_date, x, NORMAL, 9)
+        p.y -= 2
+    p.ligne(signataire, x, GRAS, 9)
+    p.ligne("(signature et cachet)", x, ITALIQUE, 7.5)
+    p.y -= 50
+
+
+HAUTEUR_SIGNATURE = 96.0
+
+
+@dataclass(frozen=True)
+class Colonne:
+    titre: str
+    largeur: float
+    aligne: str = "g"  # "g" left, "d" right (amounts), "c" centred
+
+
+PADDING = 3.0
+
+
+def cellules(colonnes: tuple[Colonne, ...], valeurs: tuple[str, ...], police: str = NORMAL,
+             taille: float = 8.0) -> tuple[list[list[str]], float]:
+    """Each value wrapped to its column, and the height of the row."""
+    lignes = [couper(v, police, taille, c.largeur - 2 * PADDING) for c, v in zip(colonnes, valeurs)]
+    return lignes, max(len(l) for l in lignes) * taille * 1.2 + 2 * PADDING - 0.5
+
+
+def ligne_tableau(p: Pages, colonnes: tuple[Colonne, ...], lignes: list[list[str]], hauteur: float,
+                  police: str = NORMAL, taille: float = 8.0, fond: float | None = None) -> None:
+    """Draw one row whose top is ``p.y`` (a grid cell per column); moves y below it."""
+    haut = p.y
+    p.cadre(GAUCHE, haut - hauteur, UTILE, hauteur, fond)
+    x = GAUCHE
+    for n, (colonne, texte) in enumerate(zip(colonnes, lignes)):
+        if n:
+            p.trait(x, haut, x, haut - hauteur)
+        y = haut - PADDING - taille * 0.92
+        for ligne in texte:
+            if colonne.aligne == "d":
+                p.texte(x + colonne.largeur - PADDING, y, ligne, police, taille, "d")
+            elif colonne.aligne == "c":
+                p.texte(x + colonne.largeur / 2, y, ligne, police, taille, "c")
+            else:
+                p.texte(x + PADDING, y, ligne, police, taille)
+            y -= taille * 1.2
+        x += colonne.largeur
+    p.y = haut - hauteur
+
+
+def entete_tableau(p: Pages, colonnes: tuple[Colonne, ...], taille: float = 8.0) -> None:
+    """The header row of a table, bold on a grey background."""
+    lignes, hauteur = cellules(colonnes, tuple(c.titre for c in colonnes), GRAS, taille)
+    ligne_tableau(p, colonnes, lignes, hauteur, GRAS, taille, GRIS_FOND)
+
+
+def paragraphe(p: Pages, texte: str, x: float, largeur: float, police: str = NORMAL,
+               taille: float = 9.0, reserve: float = 0.0) -> None:
+    """Wrapped text from the top of the free space down; may continue on the next page."""
+    for ligne in couper(texte, police, taille, largeur):
+        p.place(taille * 1.25, reserve)
+        p.ligne(ligne, x, police, taille)
+
+
+def cadre_titre(p: Pages, x: float, haut: float, largeur: float, hauteur: float, titre: str) -> None:
+    """A framed box whose top is ``haut``, with a small bold title on a grey band."""
+    p.cadre(x, haut - hauteur, largeur, hauteur)
+    p.cadre(x, haut - 12, largeur, 12, GRIS_FOND)
+    p.texte(x + PADDING + 2, haut - 8.8, titre, GRAS, 7.5)

@@ -1,0 +1,198 @@
+"""Numérotation des mandats: the train's validated mandats get their numbers and their
+bordereau; annulation/réduction of a numbered mandat.
+
+Numbers are gapless per budget and exercice (``services/compteurs``: taken under a
+lock in this transaction); a bordereau's IdBord is sequential per budget, exercice
+and TypBord (01 ordinaire, 02 annulation/réduction), 7 digits at most. A numbered
+mandat is never edited: it is corrected by a negative mandat on a type 02 bordereau.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from corail.context import Context
+from corail.db.models import (
+    MANDAT, Bordereau, Imputation, Piece, StatutChorus, Train,
+)
+from corail.domain.etats import TRANSITIONS_PIECE, EnvoiStatut, Etape, EtatBordereau, EtatPiece
+from corail.domain.workflow import changer_etat
+from corail.errors import NotFound, ValidationError
+from corail.jobs import NO_CONTROL, JobControl
+from corail.money import ZERO, format_eur, to_money
+from corail.services.compteurs import prendre_numero
+from corail.services.etapes import ajouter_etape
+from corail.services.mandats import _mandat, nom_mandat
+
+TYPE_ORDINAIRE, TYPE_ANNULATION = "01", "02"
+NAT_ANNULATION = "06"
+ANNULABLES = (EtatPiece.NUMEROTE, EtatPiece.TRANSMIS, EtatPiece.ACCEPTE)
+
+
+@dataclass(frozen=True)
+class BordereauCree:
+    id: int
+    numero: int
+    type_bord: str
+    nb_pieces: int
+    montant: Decimal
+    mandats: tuple[tuple[int, int], ...]  # (mandat id, numéro)
+
+
+@dataclass(frozen=True)
+class Numerotation:
+    bordereaux: tuple[BordereauCree, ...]
+    ignores: tuple[tuple[int, str], ...] = ()  # (mandat id, raison)
+    avertissements: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _trains(session: Session, ctx: Context, train: str | None, inclure_attente: bool) -> tuple[list[Train], list[str]]:
+    tous = session.scalars(select(Train).where(Train.budget_id == ctx.budget_id).order_by(Train.id)).all()
+    if train:
+        choisis = [t for t in tous if t.nom == train]
+        if not choisis:
+            raise NotFound(f"Train « {train} » inconnu pour ce budget",
+                           choix=[t.nom for t in tous])
+        if choisis[0].attente and not inclure_attente:
+            raise ValidationError(
+                f"« {train} » est un train d'attente : il se numérote quand il est libéré par le "
+                f"bordereau de régularisation du comptable (trains liberer)")
+        return choisis, []
+    attente = [t.nom for t in tous if t.attente]
+    avert = [f"Trains d'attente non numérotés : {', '.join(attente)}"] if attente and not inclure_attente else []
+    return [t for t in tous if inclure_attente or not t.attente], avert
+
+
+def _bordereau(session: Session, ctx: Context, type_bord: str, pieces: list[Piece], *,
+               train: Train | None, reference: tuple[str, date] | None, control: JobControl) -> BordereauCree:
+    nature = "bordereau_mandat" if type_bord == TYPE_ORDINAIRE else "bordereau_mandat_02"
+    numero = prendre_numero(session, ctx.budget_id, ctx.exercice, nature)
+    bord = Bordereau(budget_id=ctx.budget_id, annee=ctx.exercice, type_piece=MANDAT, numero=numero,
+                     type_bord=type_bord, etat=EtatBordereau.CREE, date_emission=ctx.today(),
+                     train_id=train.id if train else None, nb_pieces=len(pieces),
+                     montant=sum((p.montant for p in pieces), ZERO),
+                     reference_regularisation=reference[0] if reference else None,
+                     date_regularisation=reference[1] if reference else None,
+                     cree_le=ctx.now(), cree_par=ctx.utilisateur)
+    session.add(bord)
+    session.flush()
+    numeros = []
+    for n, piece in enumerate(pieces, 1):
+        piece.numero = prendre_numero(session, ctx.budget_id, ctx.exercice, "mandat")
+        piece.bordereau_id = bord.id
+        changer_etat(piece, TRANSITIONS_PIECE, EtatPiece.NUMEROTE, nom=nom_mandat(piece))
+        numeros.append((piece.id, piece.numero))
+        if piece.facture_demat_id is not None:
+            ajouter_etape(session, ctx, Etape.NUMEROTATION, facture_demat_id=piece.facture_demat_id,
+                          piece_id=piece.id, complement=f"Mandat n° {piece.numero}")
+            ajouter_etape(session, ctx, Etape.BORDEREAU, facture_demat_id=piece.facture_demat_id,
+                          piece_id=piece.id, complement=f"Bordereau n° {numero}")
+            # Chorus Pro must learn that the invoice is mandated, with the mandat's number
+            session.add(StatutChorus(facture_demat_id=piece.facture_demat_id, code="08",
+                                     numero_mandat=str(piece.numero), horodatage=ctx.now(),
+                                     envoi=EnvoiStatut.A_TRANSMETTRE, utilisateur=ctx.utilisateur))
+        if piece.piece_origine_id is not None:
+            _annuler_origine(session, piece)
+        control.step(n, len(pieces))
+    session.flush()
+    return BordereauCree(bord.id, numero, type_bord, len(pieces), bord.montant, tuple(numeros))
+
+
+def _annuler_origine(session: Session, annulation: Piece) -> None:
+    """The original mandat becomes *Annulé* once its reductions add up to its whole amount."""
+    origine = session.get(Piece, annulation.piece_origine_id)
+    reduit = -sum(session.scalars(select(Piece.montant).where(
+        Piece.piece_origine_id == origine.id, Piece.numero.is_not(None))), ZERO)
+    if reduit >= origine.montant:
+        changer_etat(origine, TRANSITIONS_PIECE, EtatPiece.ANNULE, nom=nom_mandat(origine))
+
+
+def numeroter(session: Session, ctx: Context, *, train: str | None = None,
+              inclure_attente: bool = False, reference: tuple[str, date] | None = None,
+              control: JobControl = NO_CONTROL) -> Numerotation:
+    """Number the validated mandats of ``train`` (None: every train but the waiting ones)."""
+    trains, avertissements = _trains(session, ctx, train, inclure_attente)
+    ids = [t.id for t in trains]
+    pieces = session.scalars(select(Piece).where(
+        Piece.budget_id == ctx.budget_id, Piece.annee == ctx.exercice, Piece.type_piece == MANDAT,
+        Piece.train_id.in_(ids), Piece.etat.in_([EtatPiece.VALIDE, EtatPiece.BROUILLON]),
+        Piece.numero.is_(None)).order_by(Piece.id)).all()
+    ignores = tuple((p.id, "brouillon non validé") for p in pieces if p.etat == EtatPiece.BROUILLON)
+    valides = [p for p in pieces if p.etat == EtatPiece.VALIDE]
+    if not valides:
+        raise ValidationError("Aucun mandat validé à numéroter"
+                              + (f" dans le train « {train} »" if train else ""),
+                              choix=[f"mandat {i} : {r}" for i, r in ignores])
+    seul = trains[0] if len(trains) == 1 else None
+    bordereaux = []
+    for type_bord, lot in ((TYPE_ORDINAIRE, [p for p in valides if p.piece_origine_id is None]),
+                           (TYPE_ANNULATION, [p for p in valides if p.piece_origine_id is not None])):
+        if lot:
+            bordereaux.append(_bordereau(session, ctx, type_bord, lot, train=seul,
+                                         reference=reference, control=control))
+    return Numerotation(tuple(bordereaux), ignores, tuple(avertissements))
+
+
+def annuler_mandat(session: Session, ctx: Context, mandat_id: int, *, motif: str,
+                   montant: Decimal | None = None) -> int:
+    """An annulation (whole amount) or réduction (``montant``) of a numbered mandat: a negative
+    mandat, validated, numbered later on a type 02 bordereau. Returns its id."""
+    origine = _mandat(session, ctx, mandat_id)
+    if origine.etat not in ANNULABLES or origine.numero is None:
+        raise ValidationError(f"{nom_mandat(origine)} : seul un mandat numéroté s'annule ou se réduit "
+                              f"(un brouillon se supprime, un mandat validé se modifie)")
+    if not (motif or "").strip():
+        raise ValidationError("Motif de l'annulation obligatoire")
+    deja = -sum(session.scalars(select(Piece.montant).where(Piece.piece_origine_id == origine.id)), ZERO)
+    reste = origine.montant - deja
+    montant = reste if montant is None else to_money(montant)
+    if not ZERO < montant <= reste:
+        raise ValidationError(f"{nom_mandat(origine)} : réduction de {format_eur(montant)} impossible "
+                              f"(reste {format_eur(reste)} à annuler)")
+    annulation = Piece(
+        type_piece=MANDAT, budget_id=origine.budget_id, annee=ctx.exercice, etat=EtatPiece.VALIDE,
+        tiers_id=origine.tiers_id, compte_bancaire_id=origine.compte_bancaire_id,
+        train_id=origine.train_id, facture_demat_id=None, piece_origine_id=origine.id,
+        montant=-montant, objet=f"{'Annulation' if montant == reste and deja == 0 else 'Réduction'} "
+        f"du mandat n° {origine.numero}/{origine.annee} : {motif.strip()}"[:255],
+        pieces_justificatives=origine.pieces_justificatives, mode_reglement=origine.mode_reglement,
+        type_pce=origine.type_pce, nat_pce=NAT_ANNULATION, date_emission=ctx.today(),
+        cree_le=ctx.now(), cree_par=ctx.utilisateur)
+    from corail.services.mandatement import repartir
+    parts = repartir(montant, [i.montant for i in origine.imputations])
+    for i, part in zip(origine.imputations, parts):
+        annulation.imputations.append(Imputation(
+            ordre=i.ordre, article=i.article, designation=i.designation, fonction=i.fonction,
+            operation_id=i.operation_id, service_id=i.service_id, engagement_id=i.engagement_id,
+            montant=-part, numero_inventaire=i.numero_inventaire))
+    session.add(annulation)
+    session.flush()
+    return annulation.id
+
+
+@dataclass(frozen=True)
+class BordereauLigne:
+    id: int
+    type: str  # mandat | titre
+    type_bord: str
+    exercice: int
+    numero: int
+    nb_pieces: int
+    montant: Decimal
+    etat: str
+    date_emission: date
+    train: str
+
+
+def lister_bordereaux(session: Session, ctx: Context) -> list[BordereauLigne]:
+    rows = session.execute(
+        select(Bordereau, Train.nom).outerjoin(Train, Train.id == Bordereau.train_id)
+        .where(Bordereau.budget_id == ctx.budget_id, Bordereau.annee == ctx.exercice)
+        .order_by(Bordereau.type_piece, Bordereau.type_bord, Bordereau.numero)).all()
+    return [BordereauLigne(b.id, b.type_piece, b.type_bord, b.annee, b.numero, b.nb_pieces, b.montant,
+                           b.etat, b.date_emission, nom or "") for b, nom in rows]
+
