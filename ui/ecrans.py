@@ -43,6 +43,8 @@ ECRANS: tuple[Ecran, ...] = (
     Ecran("tiers", "Environnement", "Tiers", "Ctrl+2", "ui.tiers", "TiersScreen"),
     Ecran("nomenclature", "Environnement", "Nomenclature", "Ctrl+3",
           "ui.nomenclature", "NomenclatureScreen"),
+    Ecran("integration_des_flux_pivots", "Téléprocédures", "Intégration des flux pivots", "Ctrl+4",
+          "ui.integration_des_flux_pivots", "IntegrationDesFluxPivotsScreen"),
 )
 
 

@@ -2,10 +2,11 @@
 modal box patched (recorded in ``boites``) so no test ever blocks on a dialog."""
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 
@@ -20,6 +21,15 @@ class Boite:
     genre: str
     titre: str
     texte: str
+
+
+@pytest.fixture(autouse=True)
+def _ramasser_sur_le_thread_gui(qapp):
+    """The screens and dialogs of a test are freed here, on the GUI thread, not by a garbage
+    collection that would happen to run later in a job's pool thread (a crash in Qt)."""
+    yield
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

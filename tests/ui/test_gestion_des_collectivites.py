@@ -57,7 +57,8 @@ def test_ecran_modeles_et_onglets(ecran, state, qtmodeltester):
         montrer(ecran, onglet)
         qtmodeltester.check(onglet.modele)
     assert ecran.exercice.modele.rowCount() == 1
-    assert ecran.numerotation.modele.rowCount() == 4
+    from corail.services.compteurs import NATURES
+    assert ecran.numerotation.modele.rowCount() == len(NATURES)
     taux = ecran.reglage.modele
     assert taux.data(taux.index(taux.rowCount() - 1, 3)) == f"10,15{NBSP}%"
     assert taux.data(taux.index(0, 3), Qt.ItemDataRole.TextAlignmentRole) & Qt.AlignmentFlag.AlignRight
