@@ -12,12 +12,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from corail.context import Context
 from corail.db.models import (
-    MANDAT, Budget, CompteBancaire, Engagement, Facture, FactureDemat, Imputation, Operation, Piece,
+    MANDAT, Budget, CompteBancaire, Engagement, EtapeFacture, Facture, FactureDemat, Imputation,
+    Operation, Piece,
     PiecePJ, Service, Tiers, Train,
 )
 from corail.domain.etats import (
@@ -270,6 +271,8 @@ def supprimer_mandat(session: Session, ctx: Context, mandat_id: int) -> None:
         changer_etat(facture, TRANSITIONS_FACTURE, EtatFacture.A_MANDATER, nom=f"Facture {facture.numero}")
     for lien in session.scalars(select(PiecePJ).where(PiecePJ.piece_id == piece.id)):
         session.delete(lien)
+    # the invoice's history keeps its étapes; they no longer point at the deleted draft
+    session.execute(update(EtapeFacture).where(EtapeFacture.piece_id == piece.id).values(piece_id=None))
     session.delete(piece)
     session.flush()
 

@@ -145,6 +145,8 @@ def annuler_mandat(session: Session, ctx: Context, mandat_id: int, *, motif: str
     if origine.etat not in ANNULABLES or origine.numero is None:
         raise ValidationError(f"{nom_mandat(origine)} : seul un mandat numéroté s'annule ou se réduit "
                               f"(un brouillon se supprime, un mandat validé se modifie)")
+    if origine.piece_origine_id is not None:
+        raise ValidationError(f"{nom_mandat(origine)} : c'est déjà une annulation ou une réduction")
     if not (motif or "").strip():
         raise ValidationError("Motif de l'annulation obligatoire")
     deja = -sum(session.scalars(select(Piece.montant).where(Piece.piece_origine_id == origine.id)), ZERO)
