@@ -209,3 +209,51 @@ def test_trains_utilisateur(session, ctx, tmp_path):
     valider_mandat(session, ctx, mid)
     (b,) = numeroter(session, ctx, train="Investissement").bordereaux
     assert b.mandats == ((mid, 1),)
+
+
+def _numeroter_en_parallele(url: str, ctx, train: str, tiers_id: int, tours: int, par_tour: int, queue):
+    from corail.db.engine import Database
+
+    db = Database(url)
+    numeros, bordereaux = [], []
+    saisie = MandatSaisie(tiers_id=tiers_id, objet="Fournitures", mode_reglement="02", train=train,
+                          imputations=(ImputationSaisie("60632", Decimal("10.00")),))
+    for _ in range(tours):
+        with db.transaction() as s:
+            for _ in range(par_tour):
+                valider_mandat(s, ctx, creer_mandat(s, ctx, saisie).ligne.id)
+        with db.transaction() as s:
+            for b in numeroter(s, ctx, train=train).bordereaux:
+                bordereaux.append(b.numero)
+                numeros += [n for _, n in b.mandats]
+    db.dispose()
+    queue.put((numeros, bordereaux))
+
+
+@pytest.mark.postgres
+def test_deux_postes_numerotent_en_meme_temps(pg_db):
+    import multiprocessing
+
+    from tests.conftest import init_collectivite
+    ctx = init_collectivite(pg_db)
+    with pg_db.transaction() as s:
+        tiers = Tiers(collectivite_id=ctx.collectivite_id, nom="Fournisseur", cree_le=ctx.now())
+        s.add(tiers)
+        s.flush()
+        tiers_id = tiers.id
+        creer_train(s, ctx, "Poste 1")
+        creer_train(s, ctx, "Poste 2")
+    mp = multiprocessing.get_context("spawn")
+    queue = mp.Queue()
+    procs = [mp.Process(target=_numeroter_en_parallele, args=(pg_db.url, ctx, f"Poste {i}", tiers_id,
+                                                              5, 20, queue)) for i in (1, 2)]
+    for p in procs:
+        p.start()
+    resultats = [queue.get(timeout=600) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    numeros = sorted(resultats[0][0] + resultats[1][0])
+    bordereaux = sorted(resultats[0][1] + resultats[1][1])
+    assert numeros == list(range(1, 201))
+    assert bordereaux == list(range(1, 11))
