@@ -257,3 +257,18 @@ def test_deux_postes_numerotent_en_meme_temps(pg_db):
     bordereaux = sorted(resultats[0][1] + resultats[1][1])
     assert numeros == list(range(1, 201))
     assert bordereaux == list(range(1, 11))
+
+
+def test_pieces_jointes_du_mandat(session, ctx, tmp_path):
+    from corail.services.mandats_pj import ajouter_pj, retirer_pj
+    fds = _factures(session, ctx, tmp_path, _f("P-1", avec_pj_complementaire=True))
+    mid = _mandat(session, ctx, fds["P-1"])
+    bon = tmp_path / "bon_de_commande.pdf"
+    bon.write_bytes(b"%PDF-1.4 bon de commande")
+    pj_id = ajouter_pj(session, ctx, mid, bon)
+    assert [p[1] for p in detail_mandat(session, ctx, mid).pj][-1] == "bon_de_commande.pdf"
+    chorus = detail_mandat(session, ctx, mid).pj[0][0]
+    with pytest.raises(ValidationError, match="vient de Chorus Pro"):
+        retirer_pj(session, ctx, mid, chorus)
+    retirer_pj(session, ctx, mid, pj_id)
+    assert len(detail_mandat(session, ctx, mid).pj) == 2
