@@ -24,9 +24,28 @@ from corail.money import ZERO, format_eur, total
 from corail.reports.donnees import BordereauImprime
 from corail.reports.montant_en_lettres import montant_en_lettres
 from corail.reports.styles import (
-    DROITE, GAUCHE, GRAS, GRIS_FOND, HAUTEUR_SIGNATURE, LARGEUR, NORMAL, PADDING, UTILE,
-    Colonne, Pages, cellules, en_tete, en_tete_suite, entete_tableau, ligne_tableau,
-    nouveau_canvas, paragraphe, pied_de_page, signature,
+    DROITE,
+    GAUCHE,
+    GRAS,
+    GRIS_FOND,
+    HAUTEUR_SIGNATURE,
+    LARGEUR,
+    NORMAL,
+    PADDING,
+    UTILE,
+    Colonne,
+    Pages,
+    cellules,
+    en_tete,
+    en_tete_suite,
+    enregistrer,
+    entete_tableau,
+    ligne_tableau,
+    nouveau_canvas,
+    paragraphe,
+    pied_de_page,
+    signature,
+    tronquer,
 )
 
 __all__ = ["ecrire_bordereau_pdf", "mise_en_page_bordereau"]
@@ -48,7 +67,7 @@ def ecrire_bordereau_pdf(bordereau: BordereauImprime, out: BinaryIO,
     canvas = nouveau_canvas(out, f"{_titre(bordereau)} — {e.collectivite} — {e.budget} — {e.exercice}",
                             f"Bordereau de {bordereau.type_pieces}")
     pages = p.rendre(canvas, pied_de_page(_pied(bordereau)), control.step)
-    canvas.save()
+    enregistrer(canvas)
     return pages
 
 
@@ -63,7 +82,8 @@ def _titre(b: BordereauImprime) -> str:
 
 
 def _pied(b: BordereauImprime) -> str:
-    return (f"Bordereau de {_singulier(b)}s n° {b.numero} — {b.en_tete.budget} — "
+    nature = "Bordereau d'annulation / réduction" if b.type_bordereau.startswith("02") else "Bordereau"
+    return (f"{nature} de {_singulier(b)}s n° {b.numero} — {b.en_tete.budget} — "
             f"Exercice {b.en_tete.exercice}")
 
 
@@ -126,7 +146,7 @@ def _bloc_titre(p: Pages, b: BordereauImprime, titre: str) -> None:
     if b.train:
         details.append(f"Train : {b.train}")
     details.append(f"Type : {b.type_bordereau}")
-    p.ligne("     ·     ".join(details), LARGEUR / 2, NORMAL, 9.5, "c")
+    p.ligne(tronquer("     ·     ".join(details), NORMAL, 9.5, UTILE), LARGEUR / 2, NORMAL, 9.5, "c")
     p.y -= 10
 
 
@@ -152,14 +172,15 @@ def _bloc_totaux(p: Pages, b: BordereauImprime) -> None:
     p.y -= PADDING
     for libelle, montant, police in (("Total du présent bordereau", b.total, GRAS),
                                      ("Cumul des bordereaux précédents", b.cumul_precedent, NORMAL),
-                                     ("Cumul annuel (exercice " f"{b.en_tete.exercice})",
+                                     (f"Cumul annuel (exercice {b.en_tete.exercice})",
                                       b.cumul_annuel, GRAS)):
         p.texte(x_libelle, p.y - 9.5, libelle, police, 9)
         p.texte(DROITE - PADDING, p.y - 9.5, format_eur(montant), police, 9, "d")
         p.y -= 13
     p.y = haut - 3 * 13 - 2 * PADDING - 12
     paragraphe(p, "Arrêté le présent bordereau à la somme de :", GAUCHE, UTILE, NORMAL, 9, 24)
-    paragraphe(p, montant_en_lettres(b.total), GAUCHE + 12, UTILE - 12, GRAS, 9.5)
+    paragraphe(p, f"{montant_en_lettres(b.total)} ({format_eur(b.total, symbol=True)})",
+               GAUCHE + 12, UTILE - 12, GRAS, 9.5)
     p.y -= 6
     nombre = len(b.lignes)
     mot = _singulier(b) + ("s" if nombre > 1 else "")

@@ -21,9 +21,31 @@ from corail.money import format_eur, total
 from corail.reports.donnees import MandatImprime
 from corail.reports.montant_en_lettres import montant_en_lettres
 from corail.reports.styles import (
-    DROITE, GAUCHE, GRAS, GRIS_FOND, HAUTEUR_SIGNATURE, ITALIQUE, LARGEUR, NORMAL, PADDING, UTILE,
-    Colonne, Pages, cadre_titre, cellules, couper, en_tete, en_tete_suite, entete_tableau,
-    format_siret, ligne_tableau, nouveau_canvas, paragraphe, pied_de_page, signature,
+    DROITE,
+    GAUCHE,
+    GRAS,
+    GRIS_FOND,
+    HAUTEUR_SIGNATURE,
+    ITALIQUE,
+    LARGEUR,
+    NORMAL,
+    PADDING,
+    UTILE,
+    Colonne,
+    Pages,
+    cadre_titre,
+    cellules,
+    couper,
+    en_tete,
+    en_tete_suite,
+    enregistrer,
+    entete_tableau,
+    format_siret,
+    ligne_tableau,
+    nouveau_canvas,
+    paragraphe,
+    pied_de_page,
+    signature,
 )
 
 __all__ = ["ecrire_mandats_pdf", "mise_en_page_mandat"]
@@ -57,7 +79,7 @@ def ecrire_mandats_pdf(mandats: Iterable[MandatImprime], out: BinaryIO,
         control.step(fait, nombre)
     if canvas is None:
         raise ValueError("aucun mandat à imprimer")
-    canvas.save()
+    enregistrer(canvas)
     return pages
 
 
@@ -104,7 +126,8 @@ def mise_en_page_mandat(m: MandatImprime) -> Pages:
     dans_tableau[0] = False
     p.y -= 10
     paragraphe(p, "Arrêté le présent mandat à la somme de :", GAUCHE, UTILE, NORMAL, 9, 24)
-    paragraphe(p, montant_en_lettres(m.montant), GAUCHE + 12, UTILE - 12, GRAS, 9.5)
+    paragraphe(p, f"{montant_en_lettres(m.montant)} ({format_eur(m.montant, symbol=True)})",
+               GAUCHE + 12, UTILE - 12, GRAS, 9.5)
     p.y -= 8
     paragraphe(p, f"Pièces justificatives jointes ({len(m.pj)}) :" if m.pj
                else "Pièces justificatives jointes : aucune", GAUCHE, UTILE, GRAS, 8.5, 10)
