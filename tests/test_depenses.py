@@ -272,3 +272,23 @@ def test_pieces_jointes_du_mandat(session, ctx, tmp_path):
         retirer_pj(session, ctx, mid, chorus)
     retirer_pj(session, ctx, mid, pj_id)
     assert len(detail_mandat(session, ctx, mid).pj) == 2
+
+
+def test_imprimer_un_bordereau(session, ctx, tmp_path):
+    from pypdf import PdfReader
+
+    from corail.services.edition import imprimer_mandats
+    fds = _factures(session, ctx, tmp_path, _f("I-1", montant_ht="2731.18"), _f("I-2", montant_ht="96.50"))
+    for fd in fds.values():
+        valider_mandat(session, ctx, _mandat(session, ctx, fd))
+    (b,) = numeroter(session, ctx, train="Normal").bordereaux
+    res = imprimer_mandats(session, ctx, tmp_path / "mandats.pdf", bordereau_id=b.id)
+    assert (res.mandats, res.pages) == (2, 3)
+    texte = " ".join(p.extract_text() for p in PdfReader(tmp_path / "mandats.pdf").pages).replace("\xa0", " ")
+    assert "MANDAT DE PAIEMENT N° 1" in texte and "3 277,42" in texte
+    assert "trois mille deux cent soixante-dix-sept euros et quarante-deux centimes" in texte
+    bord = " ".join(p.extract_text() for p in PdfReader(tmp_path / "mandats_bordereau_1.pdf").pages)
+    assert "3 393,22" in bord.replace("\xa0", " ")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".pdf") == [
+        "mandats.pdf", "mandats_bordereau_1.pdf"]
+    assert [e.etape for e in fds["I-1"].etapes][-1] == "impression"
