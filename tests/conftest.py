@@ -98,12 +98,26 @@ def _pg_database() -> str:
 
 
 def _pg_drop(url: str) -> None:
+    """Drop a test database; an autovacuum worker still on it may delay that a little."""
+    import time
+
+    from sqlalchemy.exc import DBAPIError
+
     name = url.rpartition("/")[2]
     admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
                           isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        for essai in range(20):
+            try:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                return
+            except DBAPIError:
+                if essai == 19:
+                    return  # a leftover test database is not a test failure
+                time.sleep(0.25)
+    finally:
+        admin.dispose()
 
 
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
