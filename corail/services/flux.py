@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from corail.context import Context
@@ -86,14 +86,24 @@ def router(session: Session, siret: str, code_service: str | None) -> Routage:
                          f"code service : {noms}")
 
 
+_DEJA = select(FactureDemat.id, Flux.lu_le, Flux.nom_fichier).join(Flux)
+_DEJA_MEME = _DEJA.where(FactureDemat.fournisseur_identifiant == bindparam("fournisseur"),
+                         FactureDemat.numero == bindparam("numero"),
+                         FactureDemat.date_emission == bindparam("emission"))
+_DEJA_CPRO = _DEJA.where(FactureDemat.id_cpro == bindparam("cpro"))
+
+
 def facture_connue(session: Session, f: PivotFacture) -> DejaRecue | None:
-    """An invoice already received: same Chorus Pro id, or same supplier, number and date."""
-    meme = and_(FactureDemat.fournisseur_identifiant == f.fournisseur_identifiant,
-                FactureDemat.numero == f.numero, FactureDemat.date_emission == f.date_emission)
-    condition = meme if f.id_cpro is None else or_(FactureDemat.id_cpro == f.id_cpro, meme)
-    row = session.connection().execute(
-        select(FactureDemat.id, Flux.lu_le, Flux.nom_fichier).join(Flux)
-        .where(condition).order_by(FactureDemat.id).limit(1)).first()
+    """An invoice already received: same Chorus Pro id, or same supplier, number and date.
+    (Statements built once with bound parameters: a flux of thousands of invoices asks often.)"""
+    conn = session.connection()
+    row = None
+    if f.id_cpro is not None:
+        row = conn.execute(_DEJA_CPRO.order_by(FactureDemat.id).limit(1), {"cpro": f.id_cpro}).first()
+    if row is None:
+        row = conn.execute(_DEJA_MEME.order_by(FactureDemat.id).limit(1), {
+            "fournisseur": f.fournisseur_identifiant, "numero": f.numero,
+            "emission": f.date_emission}).first()
     return None if row is None else DejaRecue(*row)
 
 
@@ -127,9 +137,12 @@ def _valeurs(flux: Flux, f: PivotFacture, routage: Routage) -> dict:
 _INSERT_FACTURE = insert(FactureDemat).returning(FactureDemat.id)
 
 
+_INSERTS = {t: insert(t) for t in (FactureDematTva, FactureDematLigne, PJ, EtapeFacture)}
+
+
 def _inserer(session: Session, table, lignes: list[dict]) -> None:
     if lignes:  # on the connection: plain Core, no ORM autoflush nor bookkeeping
-        session.connection().execute(insert(table), lignes)
+        session.connection().execute(_INSERTS[table], lignes)
 
 
 def creer_flux(session: Session, ctx: Context, *, nom_fichier: str, sha256: str, taille: int,
