@@ -217,7 +217,7 @@ class MainWindow(QMainWindow):
                 vide.setEnabled(False)
                 boutons.addWidget(vide)
             boutons.addStretch(1)
-            grille.addWidget(groupe, 0, colonne)
+            grille.addWidget(groupe, colonne // 2, colonne % 2)  # 2 × 2: fits a narrow window
         layout.addLayout(grille)
         layout.addStretch(1)
         return page

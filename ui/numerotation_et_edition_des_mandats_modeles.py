@@ -1,0 +1,227 @@
+"""The tables and texts of *Numérotation et édition des mandats*: read-only Qt models fed with
+the services' frozen dataclasses (``MandatLigne``, ``BordereauLigne``, ``TrainLigne``), never
+with ORM objects, and the French wording of the train combo and of a numbering's outcome.
+
+Amounts are shown ``3 277,42`` and right-aligned (``texte_cellule``), dates JJ/MM/AAAA.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable, Generic, Sequence, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+
+from corail.domain.etats import libelle_etat
+from corail.money import ZERO, format_eur
+from corail.services.mandats import MandatLigne
+from corail.services.numerotation import BordereauCree, BordereauLigne, Numerotation
+from corail.services.trains import TrainLigne
+from ui.common import ALIGN_MONTANT, texte_cellule
+
+T = TypeVar("T")
+Index = QModelIndex | QPersistentModelIndex
+GRIS = QBrush(QColor(110, 110, 110))
+ALIGN_CENTRE = Qt.AlignmentFlag.AlignCenter
+TYPES_BORD = {"01": "01 Ordinaire", "02": "02 Annulation / réduction"}
+A_NUMEROTER = "—"
+
+
+@dataclass(frozen=True)
+class Colonne(Generic[T]):
+    titre: str
+    valeur: Callable[[T], object]
+    centre: bool = False
+    infobulle: str = ""
+
+
+class LignesModel(QAbstractTableModel, Generic[T]):
+    """A read-only table of dataclasses, one ``Colonne`` per column. ``grise(row)`` greys a
+    row, ``gras(row)`` puts it in bold (the mandats numbered a moment ago)."""
+
+    def __init__(self, colonnes: Sequence[Colonne[T]], *,
+                 grise: Callable[[T], bool] = lambda _l: False,
+                 gras: Callable[[T], bool] = lambda _l: False, parent=None) -> None:
+        super().__init__(parent)
+        self.colonnes = list(colonnes)
+        self._grise, self._gras = grise, gras
+        self._lignes: list[T] = []
+
+    def remplacer(self, lignes: Sequence[T]) -> None:
+        self.beginResetModel()
+        try:
+            self._lignes = list(lignes)
+        finally:
+            self.endResetModel()
+
+    def ligne(self, row: int) -> T:
+        return self._lignes[row]
+
+    def lignes(self) -> list[T]:
+        return list(self._lignes)
+
+    def colonne(self, titre: str) -> int:
+        return next(i for i, c in enumerate(self.colonnes) if c.titre == titre)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._lignes)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.colonnes)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.colonnes):
+            return None
+        colonne = self.colonnes[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return colonne.titre
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return colonne.infobulle or None
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self._lignes)) \
+                or not (0 <= index.column() < len(self.colonnes)):
+            return None
+        ligne, colonne = self._lignes[index.row()], self.colonnes[index.column()]
+        valeur = colonne.valeur(ligne)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return texte_cellule(valeur)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return texte_cellule(valeur) or None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if isinstance(valeur, Decimal):
+                return int(ALIGN_MONTANT.value)
+            if colonne.centre:
+                return int(ALIGN_CENTRE.value)
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return GRIS if self._grise(ligne) or valeur == A_NUMEROTER else None
+        if role == Qt.ItemDataRole.FontRole and self._gras(ligne):
+            police = QFont()
+            police.setBold(True)
+            return police
+        return None
+
+
+def _numero(m: MandatLigne) -> object:
+    return m.numero if m.numero is not None else A_NUMEROTER
+
+
+def modele_mandats(numerotes: Callable[[MandatLigne], bool], parent=None) -> LignesModel[MandatLigne]:
+    """The validated mandats the numbering takes (and those it has just numbered, in bold)."""
+    return LignesModel([
+        Colonne("N°", _numero, centre=True, infobulle="Numéro attribué à la numérotation"),
+        Colonne("Train", lambda m: m.train),
+        Colonne("Tiers", lambda m: m.tiers),
+        Colonne("Objet", lambda m: m.objet),
+        Colonne("Montant", lambda m: m.montant),
+    ], gras=numerotes, parent=parent)
+
+
+def modele_brouillons(parent=None) -> LignesModel[MandatLigne]:
+    """Drafts of the train: not validated, the numbering leaves them out."""
+    return LignesModel([
+        Colonne("Train", lambda m: m.train),
+        Colonne("Tiers", lambda m: m.tiers),
+        Colonne("Objet", lambda m: m.objet),
+        Colonne("Montant", lambda m: m.montant),
+    ], grise=lambda _m: True, parent=parent)
+
+
+def modele_bordereaux(parent=None) -> LignesModel[BordereauLigne]:
+    """The exercice's bordereaux of mandats."""
+    return LignesModel([
+        Colonne("N°", lambda b: b.numero, centre=True),
+        Colonne("Type", lambda b: TYPES_BORD.get(b.type_bord, b.type_bord)),
+        Colonne("Date", lambda b: b.date_emission),
+        Colonne("Nb pièces", lambda b: b.nb_pieces, centre=True),
+        Colonne("Montant", lambda b: b.montant),
+        Colonne("État", lambda b: libelle_etat(b.etat)),
+        Colonne("Train", lambda b: b.train),
+    ], parent=parent)
+
+
+def tableau(modele: QAbstractTableModel, etirer: int, *, multiple: bool = False) -> QTableView:
+    vue = QTableView()
+    vue.setModel(modele)
+    vue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    vue.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if multiple
+                         else QAbstractItemView.SelectionMode.NoSelection)
+    vue.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    vue.setAlternatingRowColors(True)
+    vue.setWordWrap(False)
+    vue.verticalHeader().setVisible(False)
+    vue.verticalHeader().setDefaultSectionSize(24)
+    entete = vue.horizontalHeader()
+    entete.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    entete.setSectionResizeMode(etirer, QHeaderView.ResizeMode.Stretch)
+    return vue
+
+
+# -- words ---------------------------------------------------------------------------------------
+
+def pluriel(n: int, singulier: str, pluriel_: str | None = None) -> str:
+    return f"{n} {singulier if n <= 1 else (pluriel_ or singulier + 's')}"
+
+
+def compte_mandats(valides: int, montant: Decimal, brouillons: int = 0) -> str:
+    texte = (f"{pluriel(valides, 'mandat validé', 'mandats validés')}, {format_eur(montant)} €"
+             if valides else "aucun mandat validé")
+    if brouillons:
+        texte += f", {pluriel(brouillons, 'brouillon')}"
+    return texte
+
+
+def texte_train(t: TrainLigne) -> str:
+    nom = f"{t.nom} (attente)" if t.attente else t.nom
+    return f"{nom} — {compte_mandats(t.valides, t.montant_a_numeroter, t.brouillons)}"
+
+
+def texte_tous(trains: Sequence[TrainLigne]) -> str:
+    inclus = [t for t in trains if not t.attente]
+    return "Tous les trains — " + compte_mandats(
+        sum(t.valides for t in inclus), sum((t.montant_a_numeroter for t in inclus), ZERO),
+        sum(t.brouillons for t in inclus))
+
+
+def avertissement_attente(trains: Sequence[TrainLigne]) -> str:
+    """"Tous les trains" leaves the waiting trains out: say so when one holds mandats."""
+    pleins = [t for t in trains if t.attente and t.valides + t.brouillons]
+    if not pleins:
+        return ""
+    noms = ", ".join(f"« {t.nom} » ({pluriel(t.valides + t.brouillons, 'mandat')})" for t in pleins)
+    qui = "Le train d'attente" if len(pleins) == 1 else "Les trains d'attente"
+    verbe = "n'est PAS compris" if len(pleins) == 1 else "ne sont PAS compris"
+    return (f"{qui} {noms} {verbe} dans « Tous les trains » : ses mandats de régularisation "
+            f"(débit d'office) ne seront ni numérotés ni imprimés. Ils le seront quand le "
+            f"bordereau de régularisation du comptable libérera le train (Dépenses › Trains).")
+
+
+def texte_attente_choisi(t: TrainLigne) -> str:
+    return (f"« {t.nom} » est un train d'attente : ses mandats de régularisation (débit d'office) "
+            f"se numérotent quand le bordereau de régularisation du comptable le libère "
+            f"(Dépenses › Trains, Libérer). Il ne se numérote pas d'ici.")
+
+
+def plage(b: BordereauCree) -> str:
+    numeros = sorted(n for _id, n in b.mandats)
+    if not numeros:
+        return ""
+    if len(numeros) == 1:
+        return f"mandat n° {numeros[0]}"
+    return f"mandats n° {numeros[0]} à {numeros[-1]}"
+
+
+def texte_numerotation(res: Numerotation) -> str:
+    lignes = [f"Bordereau n° {b.numero} ({TYPES_BORD.get(b.type_bord, b.type_bord)}) créé : "
+              f"{pluriel(b.nb_pieces, 'mandat')}, {format_eur(b.montant)} €, {plage(b)}."
+              for b in res.bordereaux]
+    if res.ignores:
+        lignes.append(f"{pluriel(len(res.ignores), 'brouillon non validé', 'brouillons non validés')}"
+                      f" laissé{'s' if len(res.ignores) > 1 else ''} de côté.")
+    lignes.extend(res.avertissements)
+    return "\n".join(lignes)
