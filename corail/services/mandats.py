@@ -292,14 +292,19 @@ def _ligne(session: Session, p: Piece) -> MandatLigne:
 
 def lister_mandats(session: Session, ctx: Context, *, etat: str | None = None,
                    train: str | None = None) -> list[MandatLigne]:
-    stmt = select(Piece).where(Piece.budget_id == ctx.budget_id, Piece.annee == ctx.exercice,
-                               Piece.type_piece == MANDAT)
+    """The exercice's mandats, in one query (tiers and train joined)."""
+    stmt = (select(Piece, Tiers.nom, Train.nom)
+            .outerjoin(Tiers, Tiers.id == Piece.tiers_id).outerjoin(Train, Train.id == Piece.train_id)
+            .where(Piece.budget_id == ctx.budget_id, Piece.annee == ctx.exercice,
+                   Piece.type_piece == MANDAT))
     if etat:
         stmt = stmt.where(Piece.etat == etat)
     if train:
-        stmt = stmt.join(Train, Train.id == Piece.train_id).where(Train.nom == train)
-    pieces = session.scalars(stmt.order_by(Piece.numero.is_(None), Piece.numero, Piece.id)).all()
-    return [_ligne(session, p) for p in pieces]
+        stmt = stmt.where(Train.nom == train)
+    rows = session.execute(stmt.order_by(Piece.numero.is_(None), Piece.numero, Piece.id)).all()
+    return [MandatLigne(p.id, p.numero, p.etat, tiers or "", p.objet, p.montant, nom_train or "",
+                        p.bordereau_id, p.facture_demat_id, p.regularisation)
+            for p, tiers, nom_train in rows]
 
 
 def detail_mandat(session: Session, ctx: Context, mandat_id: int) -> MandatDetail:
