@@ -112,7 +112,7 @@ def test_demo_contenu(tmp_path):
         etats_fd = {fd.numero: fd.etat for fd in s.scalars(select(FactureDemat))}
         assert etats_fd["PAP-88305"] == "rejetee"
         assert etats_fd["SEV-2026-119"] == "anomalie"
-        assert etats_fd["QM-2026-0431"] == "a_traiter"
+        assert etats_fd["QM-2026-0431"] == "facturee" and etats_fd["PAP-87990"] == "facturee"
         etats_mandats = sorted(p.etat for p in s.scalars(select(Piece)))
         assert etats_mandats == ["brouillon", "numerote", "transmis", "transmis", "valide", "valide"]
     db.dispose()

@@ -28,7 +28,7 @@ from corail.domain.identifiants import rib_vers_iban
 from corail.formats.pivot_builder import build_pivot, exemple_facture, exemple_flux
 from corail.services.collectivites import ajouter_budget, initialiser_collectivite
 from corail.services.etapes import ajouter_etape
-from corail.services.mandatement import mandater
+from corail.services.mandatement import facturer, mandater
 from corail.services.mandats import valider_mandat
 from corail.services.numerotation import numeroter
 from corail.services.nomenclature import marquer_utilise
@@ -101,6 +101,7 @@ def _factures(annee: int, today: date) -> tuple[list, list]:
           avec_pj_complementaire=True),
         f("QM-2026-0431", 0, "96.50", "20", f1_day),
         f("PAP-88305", 2, "57.08", "5.5", f1_day),
+        f("PAP-87990", 2, "182.40", "20", f1_day - timedelta(days=21)),  # late: the register shows it
     ]
     flux2 = [
         f("EDF-100245871", 1, "2731.18", "20", f2_day, mode_paiement="49"),
@@ -202,5 +203,7 @@ def _avancer(session: Session, ctx: Context, annexe: Budget,
     m("EDF-100245871", "60612", valider=False)  # débit d'office: waits in the train d'attente
     m("SEV-2026-118", "60611", replace(ctx, budget_id=annexe.id))
     rejeter(session, ctx, factures["PAP-88305"].id, motif="Prestation non commandée")
+    # in the Dépenses register, waiting for their mandat (one of them past its délai de paiement)
+    facturer(session, ctx, [factures["QM-2026-0431"].id, factures["PAP-87990"].id])
     session.flush()
     return 6
