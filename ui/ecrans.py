@@ -43,8 +43,15 @@ ECRANS: tuple[Ecran, ...] = (
     Ecran("tiers", "Environnement", "Tiers", "Ctrl+2", "ui.tiers", "TiersScreen"),
     Ecran("nomenclature", "Environnement", "Nomenclature", "Ctrl+3",
           "ui.nomenclature", "NomenclatureScreen"),
+    Ecran("factures", "Dépenses", "Factures", "Ctrl+6", "ui.factures", "FacturesScreen"),
+    Ecran("saisie_des_mandats", "Dépenses", "Saisie des mandats", "Ctrl+5",
+          "ui.saisie_des_mandats", "SaisieDesMandatsScreen"),
+    Ecran("engagements", "Dépenses", "Engagements", "Ctrl+7", "ui.engagements", "EngagementsScreen"),
+    Ecran("trains", "Dépenses", "Trains", "Ctrl+8", "ui.trains", "TrainsScreen"),
     Ecran("integration_des_flux_pivots", "Téléprocédures", "Intégration des flux pivots", "Ctrl+4",
           "ui.integration_des_flux_pivots", "IntegrationDesFluxPivotsScreen"),
+    Ecran("numerotation_et_edition_des_mandats", "Dépenses", "Numérotation et édition des mandats",
+          "Ctrl+9", "ui.numerotation_et_edition_des_mandats", "NumerotationEtEditionDesMandatsScreen"),
 )
 
 
