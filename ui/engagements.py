@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from corail.money import format_eur
 from corail.services.engagements import EngagementLigne, lister_engagements
 from ui.engagements_dialogues import EngagementDialog
-from ui.integration_des_flux_pivots_modeles import Colonne, TableauModel, rangs_choisis, tableau
+from ui.modeles import Colonne, TableauModel, rangs_choisis, tableau
 from ui.state import AppState
 
 

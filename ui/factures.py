@@ -31,7 +31,7 @@ from corail.services.reglages import lire_reglage
 from corail.services.rejets import annuler_rejet
 from ui.common import essayer, texte_cellule
 from ui.factures_dialogues import SuspensionDialog
-from ui.integration_des_flux_pivots_modeles import Colonne, TableauModel, rangs_choisis, tableau
+from ui.modeles import Colonne, TableauModel, rangs_choisis, tableau
 from ui.state import AppState
 
 #: alert → (background, text colour): light enough for black-ish text, distinct in grey too

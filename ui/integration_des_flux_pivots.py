@@ -24,7 +24,8 @@ from corail.services.rejets import annuler_rejet
 from ui.common import essayer
 from ui.integration_des_flux_pivots_detail import DetailDialog
 from ui.integration_des_flux_pivots_lecture import Lecture, LectureFlux, deposables
-from ui.integration_des_flux_pivots_modeles import BOUTONS, LISTES, ListeFactures, source_row
+from ui.integration_des_flux_pivots_modeles import BOUTONS, LISTES, ListeFactures
+from ui.modeles import source_row
 from ui.integration_des_flux_pivots_rejet import RejetDialog, SommesAdmisesDialog
 from ui.state import AppState
 

@@ -25,9 +25,9 @@ from corail.services.factures_demat import FactureDematDetail, PJLigne
 from corail.services.pj import ecrire_pj
 from ui.common import afficher_erreur
 from ui.integration_des_flux_pivots_modeles import (
-    TableauModel, modele_etapes, modele_lignes, modele_pjs, modele_statuts, modele_tvas,
-    rangs_choisis, tableau,
+    modele_etapes, modele_lignes, modele_pjs, modele_statuts, modele_tvas,
 )
+from ui.modeles import TableauModel, rangs_choisis, tableau
 from ui.state import AppState
 
 _dossier_pj: Path | None = None

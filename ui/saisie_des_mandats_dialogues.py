@@ -39,7 +39,7 @@ from corail.services.tiers import TiersLigne, rechercher_tiers
 from corail.services.trains import lister_trains
 from ui.common import afficher_erreur, essayer
 from ui.ecrans import dernier_dossier, retenir_dossier
-from ui.integration_des_flux_pivots_modeles import Colonne, TableauModel
+from ui.modeles import Colonne, TableauModel
 from ui.state import AppState
 
 LIMITE_TIERS = 500

@@ -24,7 +24,7 @@ from corail.services.mandats import MandatLigne, lister_mandats
 from corail.services.numerotation import Numerotation
 from corail.services.trains import TrainLigne, deplacer_mandats, liberer_train, lister_trains
 from ui.common import essayer, texte_cellule
-from ui.integration_des_flux_pivots_modeles import Colonne, TableauModel, rangs_choisis, tableau
+from ui.modeles import Colonne, TableauModel, rangs_choisis, tableau
 from ui.jobs import JobRun, run_job
 from ui.state import AppState
 from ui.trains_dialogues import LiberationDialog, NouveauTrainDialog, texte_numerotation
