@@ -22,6 +22,11 @@ Index = QModelIndex | QPersistentModelIndex
 ROLE_TRI = Qt.ItemDataRole.UserRole + 1
 ALIGN_CENTRE = Qt.AlignmentFlag.AlignCenter
 ROUGE = QBrush(QColor(170, 30, 30))
+GRIS = QBrush(QColor(120, 120, 120))
+
+
+def _non(_ligne: object) -> bool:
+    return False
 
 
 @dataclass(frozen=True)
@@ -32,16 +37,20 @@ class Colonne(Generic[T]):
     centre: bool = False  # short flags (Oui/Non) and counts
     droite: bool = False  # numbers kept as text (prices, quantities, rates)
     lien: bool = False  # drawn as a link: clicking the cell opens something (Détail)
+    entete_infobulle: str = ""  # tooltip of the column's heading
 
 
 class TableauModel(QAbstractTableModel, Generic[T]):
     """A read-only table of rows (dataclasses or tuples), one ``Colonne`` per column."""
 
-    def __init__(self, colonnes: Sequence[Colonne[T]], *,
-                 alerte: Callable[[T], bool] = lambda _l: False, parent=None) -> None:
+    def __init__(self, colonnes: Sequence[Colonne[T] | tuple[str, Callable[[T], object]]], *,
+                 alerte: Callable[[T], bool] = _non, grise: Callable[[T], bool] = _non,
+                 gras: Callable[[T], bool] = _non, parent=None) -> None:
+        """``colonnes``: ``Colonne`` objects, or (heading, value) pairs. ``alerte`` draws a row in
+        red, ``grise`` in grey (inactive, closed), ``gras`` in bold (just changed)."""
         super().__init__(parent)
-        self.colonnes = list(colonnes)
-        self._alerte = alerte
+        self.colonnes = [c if isinstance(c, Colonne) else Colonne(*c) for c in colonnes]
+        self._alerte, self._grise, self._gras = alerte, grise, gras
         self._lignes: list[T] = []
 
     def remplacer(self, lignes: Sequence[T]) -> None:
@@ -72,6 +81,8 @@ class TableauModel(QAbstractTableModel, Generic[T]):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return self.colonnes[section].titre
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.colonnes[section].entete_infobulle or None
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
@@ -86,18 +97,22 @@ class TableauModel(QAbstractTableModel, Generic[T]):
             return texte or None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             valeur = colonne.valeur(ligne)
-            if isinstance(valeur, Decimal) or colonne.droite:
-                return int(ALIGN_MONTANT.value)
             if colonne.centre:
                 return int(ALIGN_CENTRE.value)
+            nombre = isinstance(valeur, (Decimal, int)) and not isinstance(valeur, bool)
+            if nombre or colonne.droite:  # amounts and counts to the right
+                return int(ALIGN_MONTANT.value)
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if colonne.lien:
                 return QApplication.palette().brush(QPalette.ColorRole.Link)
-            return ROUGE if self._alerte(ligne) else None
-        if role == Qt.ItemDataRole.FontRole and colonne.lien:
+            if self._alerte(ligne):
+                return ROUGE
+            return GRIS if self._grise(ligne) else None
+        if role == Qt.ItemDataRole.FontRole and (colonne.lien or self._gras(ligne)):
             police = QFont()
-            police.setUnderline(True)
+            police.setUnderline(colonne.lien)
+            police.setBold(self._gras(ligne))
             return police
         if role == ROLE_TRI:
             return cle_tri(colonne.valeur(ligne))

@@ -10,7 +10,7 @@ objects.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, Generic, Sequence, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer,
@@ -25,13 +25,13 @@ from corail.services.nomenclature import (
     ArticleLigne, ChapitreLigne, FonctionLigne, lister_chapitres, lister_fonctions,
     marquer_utilise, rechercher_articles,
 )
-from ui.common import ALIGN_MONTANT, essayer
+from ui.modeles import ROLE_TRI, TableauModel
+from ui.common import essayer
 from ui.nomenclature_axes import OPERATIONS, SERVICES, AxesOnglet
 from ui.state import AppState
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
-ROLE_TRI = Qt.ItemDataRole.UserRole + 1
 SECTIONS = {"F": "Fonctionnement", "I": "Investissement"}
 SENS = {"D": "Dépense", "R": "Recette", "DR": "Dépense et recette"}
 LIMITE = 2000
@@ -107,52 +107,6 @@ class ArticlesModel(QAbstractTableModel):
         return True
 
 
-class LignesModel(QAbstractTableModel, Generic[T]):
-    """A read-only table of dataclasses: one (heading, value of a row) pair per column; numbers
-    (counts) are right-aligned and sort as numbers."""
-
-    def __init__(self, colonnes: Sequence[tuple[str, Callable[[T], str | int]]],
-                 parent=None) -> None:
-        super().__init__(parent)
-        self._colonnes = list(colonnes)
-        self._lignes: list[T] = []
-
-    def remplacer(self, lignes: Sequence[T]) -> None:
-        self.beginResetModel()
-        try:
-            self._lignes = list(lignes)
-        finally:
-            self.endResetModel()
-
-    def ligne(self, row: int) -> T:
-        return self._lignes[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._lignes)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._colonnes)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self._colonnes):
-            return self._colonnes[section][0]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._lignes)):
-            return None
-        valeur = self._colonnes[index.column()][1](self._lignes[index.row()])
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(valeur)
-        if role == ROLE_TRI:
-            return valeur
-        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(valeur, int):
-            return int(ALIGN_MONTANT.value)
-        return None
-
-
 def _tableau(model: QAbstractTableModel, etirer: int) -> QTableView:
     proxy = QSortFilterProxyModel(model)
     proxy.setSourceModel(model)
@@ -184,10 +138,10 @@ class NomenclatureScreen(QWidget):
         self.entete.setTextFormat(Qt.TextFormat.PlainText)
         self.onglets = QTabWidget()
         self.onglets.addTab(self._onglet_articles(), "Articles")
-        self.chapitres: LignesModel[ChapitreLigne] = LignesModel([
+        self.chapitres: TableauModel[ChapitreLigne] = TableauModel([
             ("Chapitre", lambda c: c.code), ("Libellé", lambda c: c.libelle),
             ("Section", lambda c: SECTIONS.get(c.section, c.section)),
-            ("Articles", lambda c: c.articles), ("Utilisés", lambda c: c.utilises)], self)
+            ("Articles", lambda c: c.articles), ("Utilisés", lambda c: c.utilises)], parent=self)
         self.vue_chapitres = _tableau(self.chapitres, 1)
         self.vue_chapitres.doubleClicked.connect(self._voir_chapitre)
         self.vue_chapitres.setToolTip("Double-cliquez sur un chapitre pour voir ses articles")
@@ -249,10 +203,10 @@ class NomenclatureScreen(QWidget):
         barre.addWidget(self.recherche_fonction, 2)
         barre.addStretch(3)
         barre.addWidget(self.compte_fonctions)
-        self.fonctions: LignesModel[FonctionLigne] = LignesModel([
+        self.fonctions: TableauModel[FonctionLigne] = TableauModel([
             ("Fonction", lambda f: f.code),
             ("Libellé", lambda f: "    " * (f.niveau - 1) + f.libelle),
-            ("Niveau", lambda f: f.niveau)], self)
+            ("Niveau", lambda f: f.niveau)], parent=self)
         self.vue_fonctions = _tableau(self.fonctions, 1)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(4, 8, 4, 4)

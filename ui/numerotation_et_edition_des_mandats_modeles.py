@@ -6,12 +6,11 @@ Amounts are shown ``3 277,42`` and right-aligned (``texte_cellule``), dates JJ/M
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable, Generic, Sequence, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from corail.domain.etats import libelle_etat
@@ -19,7 +18,7 @@ from corail.money import ZERO, format_eur
 from corail.services.mandats import MandatLigne
 from corail.services.numerotation import BordereauCree, BordereauLigne, Numerotation
 from corail.services.trains import TrainLigne
-from ui.common import ALIGN_MONTANT, texte_cellule
+from ui.modeles import Colonne, TableauModel
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
@@ -29,92 +28,14 @@ TYPES_BORD = {"01": "01 Ordinaire", "02": "02 Annulation / réduction"}
 A_NUMEROTER = "—"
 
 
-@dataclass(frozen=True)
-class Colonne(Generic[T]):
-    titre: str
-    valeur: Callable[[T], object]
-    centre: bool = False
-    infobulle: str = ""
-
-
-class LignesModel(QAbstractTableModel, Generic[T]):
-    """A read-only table of dataclasses, one ``Colonne`` per column. ``grise(row)`` greys a
-    row, ``gras(row)`` puts it in bold (the mandats numbered a moment ago)."""
-
-    def __init__(self, colonnes: Sequence[Colonne[T]], *,
-                 grise: Callable[[T], bool] = lambda _l: False,
-                 gras: Callable[[T], bool] = lambda _l: False, parent=None) -> None:
-        super().__init__(parent)
-        self.colonnes = list(colonnes)
-        self._grise, self._gras = grise, gras
-        self._lignes: list[T] = []
-
-    def remplacer(self, lignes: Sequence[T]) -> None:
-        self.beginResetModel()
-        try:
-            self._lignes = list(lignes)
-        finally:
-            self.endResetModel()
-
-    def ligne(self, row: int) -> T:
-        return self._lignes[row]
-
-    def lignes(self) -> list[T]:
-        return list(self._lignes)
-
-    def colonne(self, titre: str) -> int:
-        return next(i for i, c in enumerate(self.colonnes) if c.titre == titre)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._lignes)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.colonnes)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.colonnes):
-            return None
-        colonne = self.colonnes[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return colonne.titre
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return colonne.infobulle or None
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._lignes)) \
-                or not (0 <= index.column() < len(self.colonnes)):
-            return None
-        ligne, colonne = self._lignes[index.row()], self.colonnes[index.column()]
-        valeur = colonne.valeur(ligne)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return texte_cellule(valeur)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return texte_cellule(valeur) or None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if isinstance(valeur, Decimal):
-                return int(ALIGN_MONTANT.value)
-            if colonne.centre:
-                return int(ALIGN_CENTRE.value)
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return GRIS if self._grise(ligne) or valeur == A_NUMEROTER else None
-        if role == Qt.ItemDataRole.FontRole and self._gras(ligne):
-            police = QFont()
-            police.setBold(True)
-            return police
-        return None
-
-
 def _numero(m: MandatLigne) -> object:
     return m.numero if m.numero is not None else A_NUMEROTER
 
 
-def modele_mandats(numerotes: Callable[[MandatLigne], bool], parent=None) -> LignesModel[MandatLigne]:
+def modele_mandats(numerotes: Callable[[MandatLigne], bool], parent=None) -> TableauModel[MandatLigne]:
     """The validated mandats the numbering takes (and those it has just numbered, in bold)."""
-    return LignesModel([
-        Colonne("N°", _numero, centre=True, infobulle="Numéro attribué à la numérotation"),
+    return TableauModel([
+        Colonne("N°", _numero, centre=True, entete_infobulle="Numéro attribué à la numérotation"),
         Colonne("Train", lambda m: m.train),
         Colonne("Tiers", lambda m: m.tiers),
         Colonne("Objet", lambda m: m.objet),
@@ -122,9 +43,9 @@ def modele_mandats(numerotes: Callable[[MandatLigne], bool], parent=None) -> Lig
     ], gras=numerotes, parent=parent)
 
 
-def modele_brouillons(parent=None) -> LignesModel[MandatLigne]:
+def modele_brouillons(parent=None) -> TableauModel[MandatLigne]:
     """Drafts of the train: not validated, the numbering leaves them out."""
-    return LignesModel([
+    return TableauModel([
         Colonne("Train", lambda m: m.train),
         Colonne("Tiers", lambda m: m.tiers),
         Colonne("Objet", lambda m: m.objet),
@@ -132,9 +53,9 @@ def modele_brouillons(parent=None) -> LignesModel[MandatLigne]:
     ], grise=lambda _m: True, parent=parent)
 
 
-def modele_bordereaux(parent=None) -> LignesModel[BordereauLigne]:
+def modele_bordereaux(parent=None) -> TableauModel[BordereauLigne]:
     """The exercice's bordereaux of mandats."""
-    return LignesModel([
+    return TableauModel([
         Colonne("N°", lambda b: b.numero, centre=True),
         Colonne("Type", lambda b: TYPES_BORD.get(b.type_bord, b.type_bord)),
         Colonne("Date", lambda b: b.date_emission),

@@ -6,7 +6,7 @@ with ORM objects. Every change is one transaction, then ``state.signaler("tiers"
 """
 from __future__ import annotations
 
-from typing import Callable, Generic, Sequence, TypeVar
+from typing import Callable, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer,
@@ -24,7 +24,8 @@ from corail.services.tiers import (
     CompteLigne, TiersDetail, TiersLigne, definir_principal, lire_tiers, rechercher_tiers,
     retirer_compte,
 )
-from ui.common import ALIGN_MONTANT, essayer, texte_cellule
+from ui.modeles import TableauModel
+from ui.common import essayer
 from ui.state import AppState
 from ui.tiers_fiche import CompteDialog, TiersDialog
 
@@ -34,61 +35,8 @@ LIMITE = 1000
 GRIS = QBrush(QColor(120, 120, 120))
 
 
-class LignesModel(QAbstractTableModel, Generic[T]):
-    """A read-only table of dataclasses: one (heading, value of a row) pair per column; values
-    shown through ``texte_cellule`` (dates JJ/MM/AAAA, Oui/Non). ``grise(row)`` greys a row."""
-
-    def __init__(self, colonnes: Sequence[tuple[str, Callable[[T], object]]],
-                 grise: Callable[[T], bool] = lambda _l: False, parent=None) -> None:
-        super().__init__(parent)
-        self._colonnes = list(colonnes)
-        self._grise = grise
-        self._lignes: list[T] = []
-
-    def remplacer(self, lignes: Sequence[T]) -> None:
-        self.beginResetModel()
-        try:
-            self._lignes = list(lignes)
-        finally:
-            self.endResetModel()
-
-    def ligne(self, row: int) -> T:
-        return self._lignes[row]
-
-    def lignes(self) -> list[T]:
-        return list(self._lignes)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._lignes)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._colonnes)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self._colonnes):
-            return self._colonnes[section][0]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._lignes)):
-            return None
-        ligne = self._lignes[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            texte = texte_cellule(self._colonnes[index.column()][1](ligne))
-            return texte if texte or role == Qt.ItemDataRole.DisplayRole else None
-        if role == Qt.ItemDataRole.ForegroundRole and self._grise(ligne):
-            return GRIS
-        if role == Qt.ItemDataRole.TextAlignmentRole:  # counts (Comptes) to the right
-            valeur = self._colonnes[index.column()][1](ligne)
-            if isinstance(valeur, int) and not isinstance(valeur, bool):
-                return int(ALIGN_MONTANT.value)
-        return None
-
-
-def modele_tiers(parent=None) -> LignesModel[TiersLigne]:
-    return LignesModel([
+def modele_tiers(parent=None) -> TableauModel[TiersLigne]:
+    return TableauModel([
         ("Nom", lambda t: t.nom_complet),
         ("Identifiant", lambda t: t.identifiant),
         ("Type", lambda t: TYPES_IDENTIFIANT.get(t.type_identifiant or "", "")),
@@ -100,9 +48,9 @@ def modele_tiers(parent=None) -> LignesModel[TiersLigne]:
     ], grise=lambda t: not t.actif, parent=parent)
 
 
-def modele_comptes(parent=None) -> LignesModel[CompteLigne]:
+def modele_comptes(parent=None) -> TableauModel[CompteLigne]:
     """The accounts in use."""
-    return LignesModel([
+    return TableauModel([
         ("IBAN", lambda c: c.iban_affiche + ("" if c.iban_valide else "  (IBAN invalide)")),
         ("BIC", lambda c: c.bic), ("Titulaire", lambda c: c.titulaire),
         ("Établissement", lambda c: c.etablissement), ("Principal", lambda c: c.principal),
@@ -110,9 +58,9 @@ def modele_comptes(parent=None) -> LignesModel[CompteLigne]:
     ], parent=parent)
 
 
-def modele_historique(parent=None) -> LignesModel[CompteLigne]:
+def modele_historique(parent=None) -> TableauModel[CompteLigne]:
     """Every account the tiers had: the closed ones are the old IBANs."""
-    return LignesModel([
+    return TableauModel([
         ("IBAN", lambda c: c.iban_affiche), ("BIC", lambda c: c.bic),
         ("Titulaire", lambda c: c.titulaire), ("Du", lambda c: c.date_debut),
         ("Au", lambda c: c.date_fin), ("Saisi par", lambda c: c.cree_par),

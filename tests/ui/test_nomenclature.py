@@ -17,7 +17,8 @@ from corail.services.nomenclature import (
     ArticleLigne, OperationLigne, ServiceLigne, creer_operation, lister_chapitres,
 )
 from corail.services.tiers import CompteSaisie, TiersSaisie, creer_tiers, rechercher_tiers
-from ui.nomenclature import ArticlesModel, LignesModel, NomenclatureScreen
+from ui.modeles import TableauModel
+from ui.nomenclature import ArticlesModel, NomenclatureScreen
 from ui.nomenclature_axes import OPERATIONS, SERVICES, AxesModel
 from ui.tiers import modele_tiers
 
@@ -39,7 +40,7 @@ def test_modele_articles_invariants(qtmodeltester):
 
 
 def test_modele_lignes_invariants(qtmodeltester, state):
-    model = LignesModel([("Chapitre", lambda c: c.code), ("Libellé", lambda c: c.libelle),
+    model = TableauModel([("Chapitre", lambda c: c.code), ("Libellé", lambda c: c.libelle),
                          ("Articles", lambda c: c.articles)])
     with state.lecture() as session:
         model.remplacer(lister_chapitres(session, state.ctx))
