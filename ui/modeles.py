@@ -135,8 +135,10 @@ def cle_tri(valeur: object) -> object:
 
 # -- views ------------------------------------------------------------------------------------
 
-def tableau(model: TableauModel, etirer: int | None, *, triable: bool = False,
-            multiple: bool = False) -> QTableView:
+def tableau(model: QAbstractTableModel, etirer: int | None, *, triable: bool = False,
+            multiple: bool = False, selection: bool = True) -> QTableView:
+    """A read-only table view: whole rows selected (several with ``multiple``, none without
+    ``selection``), sorted on ``ROLE_TRI`` when ``triable``, column ``etirer`` stretched."""
     vue = QTableView()
     if triable:
         proxy = QSortFilterProxyModel(vue)
@@ -149,7 +151,8 @@ def tableau(model: TableauModel, etirer: int | None, *, triable: bool = False,
         vue.setModel(model)
     vue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     vue.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if multiple
-                         else QAbstractItemView.SelectionMode.SingleSelection)
+                         else QAbstractItemView.SelectionMode.SingleSelection if selection
+                         else QAbstractItemView.SelectionMode.NoSelection)
     vue.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     vue.setAlternatingRowColors(True)
     vue.setWordWrap(False)

@@ -11,7 +11,7 @@ from typing import Callable, Sequence, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtWidgets import QTableView
 
 from corail.domain.etats import libelle_etat
 from corail.money import ZERO, format_eur
@@ -19,6 +19,7 @@ from corail.services.mandats import MandatLigne
 from corail.services.numerotation import BordereauCree, BordereauLigne, Numerotation
 from corail.services.trains import TrainLigne
 from ui.modeles import Colonne, TableauModel
+from ui.modeles import tableau as tableau_commun
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
@@ -67,20 +68,8 @@ def modele_bordereaux(parent=None) -> TableauModel[BordereauLigne]:
 
 
 def tableau(modele: QAbstractTableModel, etirer: int, *, multiple: bool = False) -> QTableView:
-    vue = QTableView()
-    vue.setModel(modele)
-    vue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    vue.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if multiple
-                         else QAbstractItemView.SelectionMode.NoSelection)
-    vue.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    vue.setAlternatingRowColors(True)
-    vue.setWordWrap(False)
-    vue.verticalHeader().setVisible(False)
-    vue.verticalHeader().setDefaultSectionSize(24)
-    entete = vue.horizontalHeader()
-    entete.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    entete.setSectionResizeMode(etirer, QHeaderView.ResizeMode.Stretch)
-    return vue
+    """Lists of this screen: nothing to select unless ``multiple`` (the bordereaux to print)."""
+    return tableau_commun(modele, etirer, multiple=multiple, selection=multiple)
 
 
 # -- words ---------------------------------------------------------------------------------------
