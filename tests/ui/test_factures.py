@@ -61,7 +61,7 @@ def _cellule(ecran: FacturesScreen, numero: str, colonne: str, role=Qt.ItemDataR
 def test_registre_dans_le_menu_depenses():
     e = ecran_du_registre("factures")
     assert (e.menu, e.titre, e.raccourci, e.module, e.classe) == (
-        "Dépenses", "Factures", "Ctrl+6", "ui.factures", "FacturesScreen")
+        "Dépenses", "Factures", "Ctrl+5", "ui.factures", "FacturesScreen")
 
 
 def test_facture_en_retard_en_rouge_et_le_dit(ecran):
