@@ -13,7 +13,7 @@ from corail.context import Context
 from corail.services import collectivites as svc
 from corail.services import reglages as rg
 from corail.services.reglages_demat import NATURES_JURIDIQUES
-from ui.gestion_des_collectivites_tables import ExercicesModel, executer, ligne_choisie, lire, table
+from ui.gestion_des_collectivites_tables import modele_exercices, executer, ligne_choisie, lire, table
 from ui.state import AppState
 
 
@@ -64,7 +64,7 @@ class OngletExercice(Onglet):
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(state, parent)
-        self.modele = ExercicesModel(self)
+        self.modele = modele_exercices(self)
         self.vue = table(self.modele, self)
         self.ouvrir = QPushButton("Ouvrir un exercice…")
         self.courant = QPushButton("Définir comme exercice courant")

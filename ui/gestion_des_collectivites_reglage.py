@@ -19,7 +19,7 @@ from corail.services.collectivites import MAJORATION_LEGALE, TauxLigne
 from ui.common import afficher_erreur
 from ui.gestion_des_collectivites_onglets import Onglet, bouton_enregistrer
 from ui.gestion_des_collectivites_tables import (
-    ChampMontant, NumerotationModel, TauxModel, format_taux, ligne_choisie, lire, table,
+    ChampMontant, modele_numerotation, modele_taux, format_taux, ligne_choisie, lire, table,
 )
 from ui.state import AppState
 
@@ -44,7 +44,7 @@ class OngletReglage(Onglet):
 
         taux = QGroupBox("Taux des intérêts moratoires : taux BCE + 8 points (table datée, "
                          "commune à toutes les collectivités)")
-        self.modele = TauxModel(self)
+        self.modele = modele_taux(self)
         self.vue = table(self.modele, self)
         self.ajouter, self.modifier = QPushButton("Ajouter un taux…"), QPushButton("Modifier…")
         self.supprimer = QPushButton("Supprimer")
@@ -210,7 +210,7 @@ class OngletNumerotation(Onglet):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(state, parent)
         self.exercice = QComboBox()
-        self.modele = NumerotationModel(self)
+        self.modele = modele_numerotation(self)
         self.vue = table(self.modele, self)
         self.prochain = QSpinBox(minimum=1, maximum=9_999_999)
         self.prochain.setMaximumWidth(140)

@@ -6,16 +6,16 @@ The models hold the services' frozen dataclasses, never ORM objects.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Callable, Generic, Sequence, TypeVar
+from typing import Callable, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QWidget
 
-from corail.dates import format_date
 from corail.errors import ValidationError
 from corail.money import MoneyError, format_eur, parse_fr
 from corail.services.collectivites import ExerciceDetail, TauxLigne
 from corail.services.compteurs import EtatCompteur
+from ui.modeles import Colonne, TableauModel
 from ui.common import ALIGN_MONTANT, afficher_erreur
 from ui.state import AppState
 
@@ -24,63 +24,13 @@ Index = QModelIndex | QPersistentModelIndex
 TITRE = "Gestion des collectivités"
 
 
-class ModeleLignes(QAbstractTableModel, Generic[T]):
-    """A read-only table of dataclass rows; ``cellules(row)`` gives the texts of a row and the
-    columns listed in ``A_DROITE`` are right-aligned (amounts, rates, numbers)."""
-
-    ENTETES: tuple[str, ...] = ()
-    A_DROITE: frozenset[int] = frozenset()
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._lignes: list[T] = []
-
-    def remplacer(self, lignes: Sequence[T]) -> None:
-        self.beginResetModel()
-        try:
-            self._lignes = list(lignes)
-        finally:
-            self.endResetModel()
-
-    def ligne(self, row: int) -> T:
-        return self._lignes[row]
-
-    def lignes(self) -> list[T]:
-        return list(self._lignes)
-
-    def cellules(self, ligne: T) -> tuple[str, ...]:
-        raise NotImplementedError
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._lignes)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.ENTETES)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._lignes):
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self.cellules(self._lignes[index.row()])[index.column()]
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.A_DROITE:
-            return int(ALIGN_MONTANT)
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole):
-        if (role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal
-                and 0 <= section < len(self.ENTETES)):
-            return self.ENTETES[section]
-        return None
-
-
-class ExercicesModel(ModeleLignes[ExerciceDetail]):
-    ENTETES = ("Exercice", "État", "Courant", "Clôturé le", "Pièces non numérotées")
-    A_DROITE = frozenset({4})
-
-    def cellules(self, e: ExerciceDetail) -> tuple[str, ...]:
-        return (str(e.annee), e.etat, "Oui" if e.courant else "", format_date(e.date_cloture),
-                str(e.pieces_en_cours))
+def modele_exercices(parent=None) -> TableauModel[ExerciceDetail]:
+    return TableauModel([
+        Colonne("Exercice", lambda e: str(e.annee)), Colonne("État", lambda e: e.etat),
+        Colonne("Courant", lambda e: "Oui" if e.courant else ""),
+        Colonne("Clôturé le", lambda e: e.date_cloture),
+        Colonne("Pièces non numérotées", lambda e: e.pieces_en_cours),
+    ], parent=parent)
 
 
 def format_taux(valeur: Decimal) -> str:
@@ -94,22 +44,22 @@ def format_points(valeur: Decimal) -> str:
     return format_taux(valeur).removesuffix("\u00a0%") + "\u00a0points"
 
 
-class TauxModel(ModeleLignes[TauxLigne]):
-    ENTETES = ("Date de début", "Taux BCE", "Majoration", "Taux applicable")
-    A_DROITE = frozenset({1, 2, 3})
+def modele_taux(parent=None) -> TableauModel[TauxLigne]:
+    return TableauModel([
+        Colonne("Date de début", lambda t: t.date_debut),
+        Colonne("Taux BCE", lambda t: format_taux(t.taux_bce), droite=True),
+        Colonne("Majoration", lambda t: format_points(t.majoration), droite=True),
+        Colonne("Taux applicable", lambda t: format_taux(t.taux_applicable), droite=True),
+    ], parent=parent)
 
-    def cellules(self, t: TauxLigne) -> tuple[str, ...]:
-        return (format_date(t.date_debut), format_taux(t.taux_bce), format_points(t.majoration),
-                format_taux(t.taux_applicable))
 
-
-class NumerotationModel(ModeleLignes[EtatCompteur]):
-    ENTETES = ("Numérotation", "Prochain numéro", "Modification")
-    A_DROITE = frozenset({1})
-
-    def cellules(self, e: EtatCompteur) -> tuple[str, ...]:
-        etat = "Non modifiable (des numéros ont déjà été attribués)" if e.utilise else "Modifiable"
-        return (e.libelle, f"{e.prochain:,}".replace(",", "\u00a0"), etat)
+def modele_numerotation(parent=None) -> TableauModel[EtatCompteur]:
+    return TableauModel([
+        Colonne("Numérotation", lambda e: e.libelle),
+        Colonne("Prochain numéro", lambda e: f"{e.prochain:,}".replace(",", "\u00a0"), droite=True),
+        Colonne("Modification", lambda e: "Non modifiable (des numéros ont déjà été attribués)"
+                if e.utilise else "Modifiable"),
+    ], parent=parent)
 
 
 def table(modele: QAbstractTableModel, parent: QWidget | None = None) -> QTableView:
