@@ -13,10 +13,10 @@ from dataclasses import replace
 from typing import Callable, Sequence, TypeVar
 
 from PySide6.QtCore import (
-    QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer,
+    QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit,
     QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -25,7 +25,7 @@ from corail.services.nomenclature import (
     ArticleLigne, ChapitreLigne, FonctionLigne, lister_chapitres, lister_fonctions,
     marquer_utilise, rechercher_articles,
 )
-from ui.modeles import ROLE_TRI, TableauModel
+from ui.modeles import ROLE_TRI, TableauModel, tableau
 from ui.common import essayer
 from ui.nomenclature_axes import OPERATIONS, SERVICES, AxesOnglet
 from ui.state import AppState
@@ -108,20 +108,9 @@ class ArticlesModel(QAbstractTableModel):
 
 
 def _tableau(model: QAbstractTableModel, etirer: int) -> QTableView:
-    proxy = QSortFilterProxyModel(model)
-    proxy.setSourceModel(model)
-    proxy.setSortRole(ROLE_TRI)
-    vue = QTableView()
-    vue.setModel(proxy)
-    vue.setSortingEnabled(True)
+    """The shared read-only view, sorted on the code (articles: column 1, after « Utilisé »)."""
+    vue = tableau(model, etirer, triable=True)
     vue.sortByColumn(1 if isinstance(model, ArticlesModel) else 0, Qt.SortOrder.AscendingOrder)
-    vue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    vue.setAlternatingRowColors(True)
-    vue.verticalHeader().setVisible(False)
-    vue.verticalHeader().setDefaultSectionSize(24)
-    entete = vue.horizontalHeader()
-    entete.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    entete.setSectionResizeMode(etirer, QHeaderView.ResizeMode.Stretch)
     return vue
 
 

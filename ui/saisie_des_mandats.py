@@ -29,8 +29,9 @@ from corail.services.tiers import lire_tiers
 from ui.common import afficher_erreur, essayer
 from ui.saisie_des_mandats_dialogues import (
     AnnulationDialog, Chargement, ChoixTiersDialog, charger, ecrire, entete_mandat, joindre_pieces,
-    ligne_choisie, modele_mandats, ouvrir_piece, retirer_piece, tableau,
+    ligne_choisie, modele_mandats, ouvrir_piece, retirer_piece,
 )
+from ui.modeles import tableau
 from ui.saisie_des_mandats_onglets import FormulaireMandat
 from ui.state import AppState
 

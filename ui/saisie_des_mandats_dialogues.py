@@ -16,11 +16,11 @@ from itertools import pairwise
 from pathlib import Path
 from decimal import Decimal
 
-from PySide6.QtCore import QAbstractTableModel, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView, QButtonGroup, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QRadioButton, QTableView,
+    QButtonGroup, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+    QHBoxLayout, QLabel, QLineEdit, QMessageBox, QRadioButton, QTableView,
     QVBoxLayout, QWidget,
 )
 
@@ -39,7 +39,7 @@ from corail.services.tiers import TiersLigne, rechercher_tiers
 from corail.services.trains import lister_trains
 from ui.common import afficher_erreur, essayer
 from ui.ecrans import dernier_dossier, retenir_dossier
-from ui.modeles import Colonne, TableauModel
+from ui.modeles import Colonne, TableauModel, tableau
 from ui.state import AppState
 
 LIMITE_TIERS = 500
@@ -136,22 +136,6 @@ def charger(session, ctx, *, etat: str | None = None, train: str | None = None) 
                         mode_reglement=defaut.mode_reglement)
     return Chargement(tuple(lister_mandats(session, ctx, etat=etat, train=train)), contexte, choix,
                       tiers, defaut.article or "", vide)
-
-
-def tableau(modele: QAbstractTableModel, etirer: int) -> QTableView:
-    """A read-only table, whole rows selected one at a time, column ``etirer`` stretched."""
-    vue = QTableView()
-    vue.setModel(modele)
-    vue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    vue.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    vue.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    vue.setAlternatingRowColors(True)
-    vue.verticalHeader().setVisible(False)
-    vue.verticalHeader().setDefaultSectionSize(24)
-    entete = vue.horizontalHeader()
-    entete.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    entete.setSectionResizeMode(etirer, QHeaderView.ResizeMode.Stretch)
-    return vue
 
 
 def ligne_choisie(vue: QTableView) -> int | None:

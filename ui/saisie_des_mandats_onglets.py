@@ -25,7 +25,8 @@ from corail.services.edition import MODES, TYPES_PCE
 from corail.services.mandats import MandatDetail, MandatSaisie
 from corail.services.tiers import CompteLigne
 from ui.gestion_des_collectivites_tables import format_taux
-from ui.saisie_des_mandats_dialogues import NATURES_PCE, Contexte, modele_pj, tableau
+from ui.modeles import tableau
+from ui.saisie_des_mandats_dialogues import NATURES_PCE, Contexte, modele_pj
 from ui.saisie_des_mandats_imputations import (
     ARTICLE, DESIGNATION, INVENTAIRE, ROUGE, GrilleImputations, vue_imputations,
 )
