@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any, Callable, Iterator
 
 from sqlalchemy.orm import Session
@@ -27,6 +28,8 @@ def _json_default(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
+    if isinstance(value, PurePath):
+        return str(value)
     raise TypeError(f"{type(value).__name__} n'est pas sérialisable en JSON")
 
 

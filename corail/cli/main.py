@@ -8,12 +8,12 @@ import sys
 import traceback
 from typing import Sequence
 
-from corail.cli import demo, depenses, environnement, francais, pivot
+from corail.cli import demo, depenses, environnement, francais, pivot, sauvegarde
 from corail.cli.app import App
 from corail.errors import Cancelled, CorailError, DatabaseError
 
 EXIT_OK, EXIT_INTERNE, EXIT_REFUS, EXIT_BASE = 0, 1, 2, 3
-COMMANDES = (environnement, demo, pivot, depenses)
+COMMANDES = (environnement, demo, pivot, depenses, sauvegarde)
 
 
 class _Parser(argparse.ArgumentParser):
