@@ -113,8 +113,11 @@ def test_demo_contenu(tmp_path):
         assert etats_fd["PAP-88305"] == "rejetee"
         assert etats_fd["SEV-2026-119"] == "anomalie"
         assert etats_fd["QM-2026-0431"] == "facturee" and etats_fd["PAP-87990"] == "facturee"
-        etats_mandats = sorted(p.etat for p in s.scalars(select(Piece)))
+        etats_mandats = sorted(p.etat for p in s.scalars(select(Piece).where(Piece.type_piece == "mandat")))
         assert etats_mandats == ["brouillon", "numerote", "transmis", "transmis", "valide", "valide"]
+        etats_titres = sorted(p.etat for p in s.scalars(select(Piece).where(Piece.type_piece == "titre")))
+        assert etats_titres == ["brouillon", "numerote", "numerote", "valide"]
+        assert etats_fd["QM-2026-0470"] == "a_traiter"  # the avoir, ready for Emettre titre
     db.dispose()
     assert (tmp_path / "donnees" / "flux-demo" / "flux_pivot_3.xml").exists()
 

@@ -121,7 +121,7 @@ def test_import_sans_budget_pour_une_collectivite(base, tmp_path, capsys):
     from corail.services.contexte import construire_contexte
     db = Database(url)
     with db.transaction() as s:
-        ctx = construire_contexte(s, budget="123-01", exercice=None, utilisateur="x")
+        ctx = construire_contexte(s, budget="123-01", exercice=None, utilisateur="agent.test")
         ajouter_budget(s, ctx, libelle="Eau", code_bud="02", services_chorus=("EAU",))
     db.dispose()
     flux = ecrire(tmp_path, "f.xml", flux_simple("F-1", code_service="EAU"))

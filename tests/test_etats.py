@@ -12,7 +12,8 @@ from corail.errors import InvalidTransition
 def test_codes_du_tableau_produit():
     assert [e.value for e in EtatFlux] == ["lu", "partiel", "traite"]
     assert [e.value for e in EtatFactureDemat] == [
-        "a_traiter", "anomalie", "facturee", "mandatee", "rejetee", "suspendue", "a_recycler"]
+        "a_traiter", "anomalie", "facturee", "mandatee", "rejetee", "suspendue", "a_recycler",
+        "titree"]
     assert [e.value for e in EtatPiece] == [
         "brouillon", "valide", "numerote", "transmis", "accepte", "rejete", "paye", "annule"]
     assert [e.value for e in EtatBordereau] == ["cree", "transmis", "accepte", "rejete"]
@@ -24,7 +25,8 @@ def test_libelles():
     assert libelle_etat("paye") == "Payé" and libelle_etat("paye", titre=True) == "Encaissé"
     assert libelle_etat("05") == "Rejetée par l'ordonnateur pour autre motif"
     assert libelle_etape(Etape.STATUT_TRANSMIS) == "Statut transmis à Chorus Pro"
-    assert len(etats.LIBELLES_ETAPES) == 15
+    assert libelle_etat("titree") == "Titre émis"
+    assert set(etats.LIBELLES_ETAPES) == set(Etape)  # every étape has its label
 
 
 def test_toutes_les_transitions_portent_sur_des_etats_connus():

@@ -17,6 +17,7 @@ from corail.services.tiers import (
     lire_tiers, modifier_compte, modifier_tiers, rechercher_tiers, retirer_compte,
     trouver_par_siret,
 )
+from corail.services.utilisateurs import creer_utilisateur
 
 SIRET_MARTIN = "31245678300017"
 RIB_MARTIN = "30004 00825 00012345678 86"
@@ -149,6 +150,7 @@ def test_bic_facultatif_en_france_obligatoire_ailleurs(session, ctx):
 def test_changer_l_iban_garde_l_historique(db, ctx):
     with db.transaction() as s:
         t = creer_tiers(s, ctx, martin(), [CompteSaisie(RIB_MARTIN, titulaire="Martin")])
+        creer_utilisateur(s, ctx, "agent.compta", espaces={"environnement": "modification"})
     plus_tard = Context(ctx.collectivite_id, ctx.budget_id, ctx.exercice, "agent.compta",
                         FixedClock(ctx.now().replace(month=11, day=3, tzinfo=UTC)))
     with db.transaction() as s:
@@ -211,7 +213,8 @@ def test_iban_invalide_du_flux_pivot_garde_et_signale(session, ctx):
 
 def test_tiers_d_une_autre_collectivite_introuvable(session, ctx):
     t = creer_tiers(session, ctx, martin())
-    ailleurs = Context(ctx.collectivite_id + 1000, ctx.budget_id, ctx.exercice, "x", ctx.clock)
+    ailleurs = Context(ctx.collectivite_id + 1000, ctx.budget_id, ctx.exercice, ctx.utilisateur,
+                       ctx.clock)
     with pytest.raises(NotFound, match=f"Tiers n° {t.id} introuvable"):
         lire_tiers(session, ailleurs, t.id)
 

@@ -23,10 +23,12 @@ from corail.db.engine import Database
 from corail.db.migrate import migrer
 from corail.errors import DatabaseError
 from corail.services.demo import DemoResultat
+from corail.services.connexion import connexion_requise
 from corail.services.utilisateurs import login_courant, noter_connexion
 from ui.accueil import AccueilDialog, lancer_demo
 from ui.common import afficher_erreur, essayer
 from ui.main_window import MainWindow, contexte_memorise
+from ui.mon_compte_dialogues import ConnexionDialog
 from ui.state import AppState
 
 EXIT_OK, EXIT_INTERNE, EXIT_REFUS, EXIT_BASE = 0, 1, 2, 3
@@ -89,6 +91,14 @@ def demarrer(state: AppState, utilisateur: str, *, demo: bool) -> Context | None
                              budgets_preferes=accueil.budgets_crees)
 
 
+def se_connecter(state: AppState, utilisateur: str) -> bool:
+    """*Connexion à Corail* when a collectivité of the user asks for a password (else the OS
+    user, as on a single workstation); False when he leaves instead."""
+    with state.lecture() as session:
+        requise = connexion_requise(session, utilisateur)
+    return not requise or ConnexionDialog(state, utilisateur).exec() == QDialog.DialogCode.Accepted
+
+
 def _noter_connexion(state: AppState, utilisateur: str) -> None:
     def noter() -> None:
         with state.transaction() as session:
@@ -125,6 +135,8 @@ def main(argv: Sequence[str] | None = None, *, settings: QSettings | None = None
     try:
         if args.screenshots:
             return _captures(state, utilisateur, Path(args.screenshots), demo=args.demo)
+        if not se_connecter(state, utilisateur):
+            return EXIT_OK
         ctx = demarrer(state, utilisateur, demo=args.demo)
         if ctx is None:
             return EXIT_OK

@@ -52,6 +52,18 @@ ECRANS: tuple[Ecran, ...] = (
           "ui.integration_des_flux_pivots", "IntegrationDesFluxPivotsScreen"),
     Ecran("numerotation_et_edition_des_mandats", "Dépenses", "Numérotation et édition des mandats",
           "Ctrl+9", "ui.numerotation_et_edition_des_mandats", "NumerotationEtEditionDesMandatsScreen"),
+    Ecran("suivi_demat", "Téléprocédures", "Suivi démat", "Ctrl+Shift+D", "ui.suivi_demat",
+          "SuiviDematScreen"),
+    Ecran("statuts_chorus", "Téléprocédures", "Statuts Chorus Pro", "Ctrl+Shift+S",
+          "ui.statuts_chorus", "StatutsChorusScreen"),
+    Ecran("mon_compte", "Environnement", "Mon compte", "Ctrl+Shift+U", "ui.mon_compte",
+          "MonCompteScreen"),
+    Ecran("activites_du_gestionnaire", "Environnement", "Activités du gestionnaire",
+          "Ctrl+Shift+G", "ui.activites_du_gestionnaire", "ActivitesDuGestionnaireScreen"),
+    Ecran("titres_de_recettes", "Recettes", "Titres de recettes", "Ctrl+Shift+1",
+          "ui.titres_de_recettes", "TitresDeRecettesScreen"),
+    Ecran("numerotation_et_edition_des_titres", "Recettes", "Numérotation et édition des titres",
+          "Ctrl+Shift+2", "ui.numerotation_et_edition_des_titres", "NumerotationEtEditionDesTitresScreen"),
 )
 
 

@@ -5,7 +5,8 @@ screen), *Lecture* in the background (progress, *Annuler* writes nothing), then 
 lists — *Factures à créer*, *Factures déjà créées*, *Factures en anomalie ou rejetées* — with
 *Détail*, **Facturer**, **Facturer tout**, **Mandater**, **Rejeter**, **Annul. rejet** and
 *Accès*. Every action is one transaction through the services, then
-``state.signaler("factures_demat")``. *Emettre titre* (avoirs) comes with the Recettes module.
+``state.signaler("factures_demat")``. **Emettre titre** makes an avoir's titre de recettes
+(``services.titres_emission.emettre_titre``), then offers to open it in *Titres de recettes*.
 """
 from __future__ import annotations
 
@@ -13,23 +14,26 @@ from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QLabel, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from corail.domain.etats import EtatFactureDemat as D
 from corail.domain.etats import libelle_etat
+from corail.money import format_eur
 from corail.services.factures_demat import FactureDematLigne, detail_facture, lister_factures
 from corail.services.mandatement import Traitement, facturer, mandater, resume
 from corail.services.reglages_demat import lire_recuperation
 from corail.services.rejets import annuler_rejet
+from corail.services.titres_emission import TitreEmis, emettre_titre
 from ui.common import essayer
 from ui.integration_des_flux_pivots_detail import DetailDialog
 from ui.integration_des_flux_pivots_lecture import Lecture, LectureFlux, deposables
 from ui.integration_des_flux_pivots_modeles import BOUTONS, LISTES, ListeFactures
 from ui.modeles import source_row
 from ui.integration_des_flux_pivots_rejet import RejetDialog, SommesAdmisesDialog
+from ui.recuperation_factures import RecuperationFactures
 from ui.state import AppState
 
-AVOIR = "Un avoir s'émet en titre de recettes (Emettre titre, avec le module Recettes)"
+AVOIR = "Un avoir s'émet en titre de recettes (bouton Emettre titre)"
 PEUT_MANDATER = (D.A_TRAITER, D.FACTUREE)
 PEUT_REJETER = (D.A_TRAITER, D.FACTUREE, D.ANOMALIE)
 REJETEES = (D.REJETEE, D.SUSPENDUE, D.A_RECYCLER)
@@ -56,7 +60,7 @@ class IntegrationDesFluxPivotsScreen(QWidget):
         actions = {"detail": self.detail, "facturer": self.facturer,
                    "facturer_tout": self.facturer_tout, "mandater": self.mandater,
                    "rejeter": self.rejeter, "annuler_rejet": self.annuler_rejet,
-                   "acces": self.acces}
+                   "acces": self.acces, "emettre_titre": self.emettre_titre}
         for cle, titre in LISTES.items():
             liste = ListeFactures(cle, self)
             self.listes[cle] = liste
@@ -69,6 +73,12 @@ class IntegrationDesFluxPivotsScreen(QWidget):
                 bouton.clicked.connect(lambda _c=False, a=actions[action], c=cle: a(c))
         layout = QVBoxLayout(self)
         layout.addWidget(self.lecteur)
+        self.recuperation = RecuperationFactures(state, self)  # mode service (API Chorus Pro)
+        self.recuperation.message.connect(self.message.setText)
+        ligne_recuperation = QHBoxLayout()
+        ligne_recuperation.addWidget(self.recuperation.bouton)
+        ligne_recuperation.addStretch(1)
+        layout.addLayout(ligne_recuperation)
         layout.addWidget(self.onglets, 1)
         layout.addWidget(self.message)
         state.contexte_change.connect(lambda _ctx: self.recharger())
@@ -138,6 +148,7 @@ class IntegrationDesFluxPivotsScreen(QWidget):
             "facturer_tout": any(l.type != "avoir" and l.etat == D.A_TRAITER
                                  for l in liste.modele.lignes()),
             "mandater": n > 0 and not avoirs and etats <= set(PEUT_MANDATER),
+            "emettre_titre": n == 1 and avoirs and etats == {D.A_TRAITER},
             "rejeter": n > 0 and etats <= set(PEUT_REJETER),
             "annuler_rejet": n > 0 and etats <= set(REJETEES),
         }
@@ -216,6 +227,34 @@ class IntegrationDesFluxPivotsScreen(QWidget):
         ids = [l.id for l in self.listes[cle].choisies()]
         return self._traiter("Mandater", lambda s, ctx: mandater(s, ctx, ids), "mandatée") if ids else None
 
+    def emettre_titre(self, cle: str = "a_creer") -> TitreEmis | None:
+        """The chosen avoir's titre de recettes (a draft), then offered to open."""
+        choisies = self.listes[cle].choisies()
+        if len(choisies) != 1 or choisies[0].type != "avoir":
+            return None
+        avoir = choisies[0]
+
+        def faire() -> TitreEmis:
+            with self.state.transaction() as session:
+                return emettre_titre(session, self.state.ctx, avoir.id)
+
+        res = essayer(self, faire, "Emettre titre")
+        if res is None:
+            return None
+        t = res.titre.ligne
+        texte = (f"Avoir {avoir.numero} : titre de recettes (brouillon) de {format_eur(t.montant)} € émis "
+                 f"sur {t.tiers}, train {t.train}.")
+        self._apres(texte)
+        a_verifier = "".join(f"\n  - {a}" for a in (*res.avertissements, *res.titre.avertissements))
+        if QMessageBox.question(self, "Emettre titre", texte + (f"\n\nÀ vérifier :{a_verifier}" if a_verifier
+                                else "") + "\n\nOuvrir le titre dans Recettes › Titres de recettes ?"
+                                ) == QMessageBox.StandardButton.Yes:
+            fenetre = self.window()
+            ecran = fenetre.ouvrir("titres_de_recettes") if hasattr(fenetre, "ouvrir") else None
+            if hasattr(ecran, "montrer_titre"):
+                ecran.montrer_titre(t.id)
+        return res
+
     def rejeter(self, cle: str) -> RejetDialog | None:
         choisies = self.listes[cle].choisies()
         if not choisies:
@@ -233,11 +272,26 @@ class IntegrationDesFluxPivotsScreen(QWidget):
                               for r in resultats))
         with self.state.lecture() as session:
             portail = lire_recuperation(session, self.state.ctx).mode == "portail"
-        if portail:
+        resultats = [r for r in resultats if r.code_statut]  # a doublon sends no status
+        if portail and resultats:
             etats = ", ".join(dict.fromkeys(f"« {libelle_etat(r.etat)} »" for r in resultats))
             qui = "cette facture" if len(resultats) == 1 else f"ces {len(resultats)} factures"
-            QMessageBox.information(self, "Rejeter", f"Mode portail : le statut {etats} de {qui} "
-                                    f"doit aussi être saisi dans Chorus Pro.")
+            if QMessageBox.question(self, "Rejeter", f"Mode portail : le statut {etats} de {qui} "
+                                    f"n'atteint pas Chorus Pro de lui-même, il doit aussi y être "
+                                    f"saisi.\n\nVoulez-vous créer un flux de statut ?"
+                                    ) == QMessageBox.StandardButton.Yes:
+                self.flux_de_statut(resultats[0].facture_id if len(resultats) == 1 else None)
+        elif resultats and self.recuperation.service:  # mode service: sent at once
+            self.recuperation.lancer(statuts_seulement=True)
+
+    def flux_de_statut(self, facture_id: int | None = None):
+        from ui.statuts_chorus import GenerationStatutsDialog
+        dialogue = GenerationStatutsDialog(self.state, facture_id, self)
+        dialogue.genere.connect(lambda r: self.message.setText(
+            f"{r.chemin} : {r.nb_statuts} statut(s) écrit(s) — à saisir aussi dans Chorus Pro."))
+        self.dialogue = dialogue
+        dialogue.open()
+        return dialogue
 
     def sommes_admises(self, ligne: FactureDematLigne, complement: str = "") -> SommesAdmisesDialog:
         dialogue = SommesAdmisesDialog(self.state, ligne, complement, self)

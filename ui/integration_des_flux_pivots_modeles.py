@@ -161,7 +161,7 @@ LISTES = {"a_creer": "Factures à créer", "creees": "Factures déjà créées",
           "anomalies": "Factures en anomalie ou rejetées"}
 #: the buttons of each list
 ACTIONS = {
-    "a_creer": ("detail", "facturer", "facturer_tout", "mandater", "rejeter"),
+    "a_creer": ("detail", "facturer", "facturer_tout", "mandater", "emettre_titre", "rejeter"),
     "creees": ("detail", "acces", "mandater", "rejeter"),
     "anomalies": ("detail", "rejeter", "annuler_rejet"),
 }
@@ -174,6 +174,8 @@ BOUTONS = {  # text, tooltip
                                        "factures")),
     "mandater": ("Mandater", ("Créer le mandat (brouillon) de chaque facture choisie, avec toutes "
                              "ses pièces jointes")),
+    "emettre_titre": ("Emettre titre", ("Émettre le titre de recettes (brouillon) de l'avoir choisi : le "
+                                       "fournisseur en débiteur, le montant de l'avoir, ses pièces jointes")),
     "rejeter": ("Rejeter", "Rejeter, suspendre ou renvoyer à recycler les factures choisies"),
     "annuler_rejet": ("Annul. rejet", ("Annuler le rejet, la suspension ou le renvoi : la facture "
                                       "revient dans les factures à créer")),

@@ -158,6 +158,13 @@ class SaisieDesMandatsScreen(QWidget):
             self._selection()
         self._etat_boutons()
 
+    def montrer_mandat(self, mandat_id: int) -> None:
+        """Show that mandat (Accès from another screen): every état and train listed."""
+        self.modifie, self.mandat_id = False, mandat_id
+        self.filtre_etat.setCurrentIndex(0)
+        self.filtre_train.setCurrentIndex(0)
+        self.recharger()
+
     def _selection(self) -> None:
         row = ligne_choisie(self.vue)
         self._afficher(self.mandats.ligne(row).id if row is not None else None)

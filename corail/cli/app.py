@@ -1,7 +1,9 @@
 """What every command receives: the database, the options, and how to print results."""
 from __future__ import annotations
 
+import getpass
 import json
+import os
 import sys
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, is_dataclass
@@ -17,8 +19,12 @@ from corail.db.engine import Database, fichier_sqlite, resolve_url
 from corail.db.migrate import migrer
 from corail.money import format_json
 from corail.errors import NotFound
+from corail.services.connexion import ConnexionRefusee, authentifier, mot_de_passe_requis
 from corail.services.contexte import construire_contexte, lister_budgets
 from corail.services.utilisateurs import login_courant, noter_connexion
+
+
+ENV_MOT_DE_PASSE = "CORAIL_MOT_DE_PASSE"
 
 
 def _json_default(value: Any) -> Any:
@@ -51,6 +57,7 @@ class App:
     clock: Clock = field(default_factory=Clock)
     utilisateur: str = field(default_factory=login_courant)
     _db: Database | None = None
+    _authentifie: bool = False
 
     @property
     def db(self) -> Database:
@@ -82,8 +89,24 @@ class App:
             budgets = lister_budgets(session)
             if len({b.collectivite_id for b in budgets}) == 1:
                 budget = budgets[0].code
-        return construire_contexte(session, budget=budget, exercice=self.exercice,
-                                   utilisateur=self.utilisateur, clock=self.clock)
+        ctx = construire_contexte(session, budget=budget, exercice=self.exercice,
+                                  utilisateur=self.utilisateur, clock=self.clock)
+        self._authentifier(session, ctx)
+        return ctx
+
+    def _authentifier(self, session: Session, ctx: Context) -> None:
+        """When the collectivité asks for a password: ``CORAIL_MOT_DE_PASSE``, or typed in a
+        terminal; checked once per command (reads only: a refusal writes nothing)."""
+        if self._authentifie or not mot_de_passe_requis(session, ctx.collectivite_id):
+            return
+        mot_de_passe = os.environ.get(ENV_MOT_DE_PASSE)
+        if mot_de_passe is None and sys.stdin.isatty():
+            mot_de_passe = getpass.getpass(f"Mot de passe de {self.utilisateur} : ")
+        if mot_de_passe is None:
+            raise ConnexionRefusee(f"La collectivité exige un mot de passe : saisissez-le dans un "
+                                   f"terminal ou passez-le par la variable {ENV_MOT_DE_PASSE}")
+        authentifier(session, self.utilisateur, mot_de_passe)
+        self._authentifie = True
 
     def sortie(self, value: Any, texte: Callable[[], str] | str) -> None:
         """Print ``value`` as JSON with ``--json``, else the human text."""

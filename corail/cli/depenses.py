@@ -48,8 +48,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--montant", help="réduction (défaut : annulation du reste)")
     p.set_defaults(run=cmd_annuler)
 
-    p = sub.add_parser("bordereaux", help="bordereaux de l'exercice")
+    p = sub.add_parser("bordereaux", help="bordereaux de l'exercice (mandats et titres)")
     p.add_argument("action", nargs="?", choices=["list"], default="list")
+    p.add_argument("--type", choices=["mandat", "titre"], help="seulement les bordereaux de mandats, "
+                   "ou de titres")
     p.set_defaults(run=cmd_bordereaux)
 
     t = sub.add_parser("trains", help="trains de mandats")
@@ -164,7 +166,7 @@ def cmd_annuler(app: App, args) -> int:
 
 def cmd_bordereaux(app: App, args) -> int:
     with app.transaction() as s:
-        lignes = numerotation.lister_bordereaux(s, app.contexte(s))
+        lignes = numerotation.lister_bordereaux(s, app.contexte(s), type_piece=args.type)
     data = [{"id": b.id, "type": b.type, "type_bord": b.type_bord, "exercice": b.exercice,
              "numero": b.numero, "nb_pieces": b.nb_pieces, "montant": b.montant, "etat": b.etat,
              "date": b.date_emission, "train": b.train} for b in lignes]

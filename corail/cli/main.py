@@ -8,12 +8,17 @@ import sys
 import traceback
 from typing import Sequence
 
-from corail.cli import demo, depenses, environnement, francais, pivot, sauvegarde
+from corail.cli import (
+    asap, demo, depenses, environnement, francais, pes, pivot, recettes, sauvegarde,
+)
+from corail.cli import chorus, statuts
+from corail.cli import utilisateurs
 from corail.cli.app import App
 from corail.errors import Cancelled, CorailError, DatabaseError
 
 EXIT_OK, EXIT_INTERNE, EXIT_REFUS, EXIT_BASE = 0, 1, 2, 3
-COMMANDES = (environnement, demo, pivot, depenses, sauvegarde)
+COMMANDES = (environnement, demo, pivot, depenses, sauvegarde, recettes, pes, asap, statuts,
+             chorus, utilisateurs)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -23,6 +23,7 @@ class EtatFactureDemat(StrEnum):
     REJETEE = "rejetee"
     SUSPENDUE = "suspendue"
     A_RECYCLER = "a_recycler"
+    TITREE = "titree"  # an avoir turned into a titre de recettes (Emettre titre)
 
 
 class EtatFacture(StrEnum):
@@ -53,6 +54,15 @@ class EtatBordereau(StrEnum):
     REJETE = "rejete"
 
 
+class EtatPesAller(StrEnum):
+    """A PES Aller file (and each bordereau or PJ it carried), by its acquittement."""
+
+    TRANSMIS = "transmis"
+    ACCEPTE = "accepte"
+    REJETE = "rejete"
+    ACCEPTE_PARTIEL = "accepte_partiel"  # some bordereaux or PJ rejected, others accepted
+
+
 class EnvoiStatut(StrEnum):
     """Our side of a Chorus Pro status: has it reached Chorus Pro?"""
 
@@ -77,6 +87,8 @@ class Etape(StrEnum):
     ACQUITTEMENT = "acquittement"
     STATUT_TRANSMIS = "statut_transmis"
     MISE_EN_PAIEMENT = "mise_en_paiement"
+    EMISSION_TITRE = "emission_titre"  # Emettre titre from an avoir
+    FACTURE_ASAP = "facture_asap"  # the ASAP (PES Facture) of a titre entered or imported
 
 
 #: Chorus Pro status codes (CPPStatut IdStatut ↔ API code ↔ label), formats-chorus-pro.md §2.2.
@@ -108,6 +120,7 @@ LIBELLES: dict[str, str] = {
     EtatFactureDemat.REJETEE: "Rejetée",
     EtatFactureDemat.SUSPENDUE: "Suspendue",
     EtatFactureDemat.A_RECYCLER: "À recycler",
+    EtatFactureDemat.TITREE: "Titre émis",
     # facture (register)
     EtatFacture.A_MANDATER: "À mandater",
     # mandat / titre
@@ -121,6 +134,8 @@ LIBELLES: dict[str, str] = {
     EtatPiece.ANNULE: "Annulé",
     # bordereau
     EtatBordereau.CREE: "Créé",
+    # PES Aller
+    EtatPesAller.ACCEPTE_PARTIEL: "Accepté en partie",
     # statut, our side
     EnvoiStatut.A_TRANSMETTRE: "À transmettre",
     EnvoiStatut.ECHEC: "Échec",
@@ -142,6 +157,8 @@ LIBELLES_ETAPES: dict[Etape, str] = {
     Etape.ACQUITTEMENT: "Acquittement",
     Etape.STATUT_TRANSMIS: "Statut transmis à Chorus Pro",
     Etape.MISE_EN_PAIEMENT: "Mise en paiement",
+    Etape.EMISSION_TITRE: "Émission du titre",
+    Etape.FACTURE_ASAP: "PES Facture ASAP",
 }
 
 
@@ -171,6 +188,8 @@ TRANSITIONS_FACTURE_DEMAT: frozenset[tuple[str, str]] = frozenset({
     (D.REJETEE, D.A_TRAITER), (D.A_RECYCLER, D.A_TRAITER),
     # the mandat was deleted while still a draft: the invoice is back to be processed
     (D.MANDATEE, D.A_TRAITER), (D.MANDATEE, D.FACTUREE),
+    # an avoir's titre de recettes (Emettre titre); its draft deleted, the avoir is back
+    (D.A_TRAITER, D.TITREE), (D.TITREE, D.A_TRAITER),
 })
 
 F = EtatFacture
@@ -186,12 +205,20 @@ TRANSITIONS_PIECE: frozenset[tuple[str, str]] = frozenset({
     (P.NUMEROTE, P.TRANSMIS), (P.NUMEROTE, P.ANNULE),
     (P.TRANSMIS, P.ACCEPTE), (P.TRANSMIS, P.REJETE), (P.TRANSMIS, P.ANNULE),
     (P.REJETE, P.BROUILLON), (P.REJETE, P.VALIDE), (P.REJETE, P.ANNULE),
+    # rejected by Hélios with its bordereau, corrected, sent again under its number
+    (P.REJETE, P.NUMEROTE),
     (P.ACCEPTE, P.PAYE), (P.ACCEPTE, P.ANNULE),
 })
 
 B = EtatBordereau
 TRANSITIONS_BORDEREAU: frozenset[tuple[str, str]] = frozenset({
     (B.CREE, B.TRANSMIS), (B.TRANSMIS, B.ACCEPTE), (B.TRANSMIS, B.REJETE),
+    (B.REJETE, B.TRANSMIS),  # rejected by Hélios, its pièces corrected: sent again
+})
+
+A = EtatPesAller
+TRANSITIONS_PES_ALLER: frozenset[tuple[str, str]] = frozenset({
+    (A.TRANSMIS, A.ACCEPTE), (A.TRANSMIS, A.REJETE), (A.TRANSMIS, A.ACCEPTE_PARTIEL),
 })
 
 X = EtatFlux
@@ -206,4 +233,47 @@ TRANSITIONS_ENVOI_STATUT: frozenset[tuple[str, str]] = frozenset({
     (S.ECHEC, S.A_TRANSMETTRE), (S.ECHEC, S.TRANSMIS),
 })
 
-del D, F, P, B, X, S
+del D, F, P, B, X, S, A
+
+#: Chorus Pro statuses the recipient may set, from the invoice's status there (formats-chorus-pro.md
+#: §2.3): 01–03 and 12 (received, completed) → à recycler, rejetée, suspendue, service fait,
+#: mandatée; 04 and 05 are final; 09–11 (the comptable's, set by Hélios) close the way back.
+_RECUE = ("04", "05", "06", "07", "08")
+TRANSITIONS_STATUT_CHORUS: frozenset[tuple[str, str]] = frozenset(
+    {(depuis, vers) for depuis in ("01", "02", "03", "12") for vers in _RECUE}
+    | {("06", v) for v in ("04", "05", "07", "08")}
+    | {("07", v) for v in ("05", "06", "08")}
+    | {("08", "09"), ("08", "10"), ("08", "11"), ("09", "10"), ("09", "11"), ("10", "11")}
+)
+#: a motif is mandatory for these (Chorus Pro: « justifier son choix »)
+STATUTS_AVEC_MOTIF = ("04", "05", "06")
+#: set on the comptable's side (Hélios), read from Chorus Pro's history
+STATUTS_COMPTABLE = ("09", "10", "11")
+#: where a StatutChorus row comes from: queued here, or read from Chorus Pro's history
+ORIGINES_STATUT = {"corail": "Corail", "chorus": "Chorus Pro"}
+del _RECUE
+
+
+# ---------------------------------------------------------------- sollicitations (Mon compte)
+
+class EtatSollicitation(StrEnum):
+    """A request to a structure's gestionnaire: *Enregistrer* keeps it as brouillon, *Valider et
+    envoyer* sends it; the gestionnaire accepts (an espace is then granted) or refuses it."""
+
+    BROUILLON = "brouillon"
+    ENVOYEE = "envoyee"
+    ACCEPTEE = "acceptee"
+    REFUSEE = "refusee"
+
+
+LIBELLES.update({
+    EtatSollicitation.ENVOYEE: "Envoyée",
+    EtatSollicitation.ACCEPTEE: "Acceptée",
+    EtatSollicitation.REFUSEE: "Refusée",
+})
+
+TRANSITIONS_SOLLICITATION: frozenset[tuple[str, str]] = frozenset({
+    (EtatSollicitation.BROUILLON, EtatSollicitation.ENVOYEE),
+    (EtatSollicitation.ENVOYEE, EtatSollicitation.ACCEPTEE),
+    (EtatSollicitation.ENVOYEE, EtatSollicitation.REFUSEE),
+})

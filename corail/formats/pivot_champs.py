@@ -1,5 +1,6 @@
-"""Fields of one CPPFacturePivotUnitaire (a small element tree, local tag names) turned into
-``PivotFacture``, every value checked: mandatory elements, dates, decimals, codes.
+"""Fields of one CPPFacturePivotUnitaire (a small element tree) turned into ``PivotFacture``,
+every value checked: mandatory elements, dates, decimals, codes. Elements are found by their
+local names (no namespace assumed) through a ``Noeud``: the paths of a tree indexed once.
 
 Amounts stay exact Decimals as written (up to 6 decimals); the rounding to the cent
 happens when they are recorded (``money.to_money``).
@@ -26,10 +27,62 @@ def _refus(message: str) -> ValidationError:
     return PivotRefuse(message)
 
 
-def texte(el, chemin: str, ou: str, *, obligatoire: bool = False, max_len: int | None = None) -> str | None:
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2] if tag[:1] == "{" else tag
+
+
+class Noeud:
+    """An element and its descendants indexed once by local-name path (``DonneesFacture/Id``):
+    each lookup is a dict access, whatever the namespaces. ``find`` gives the first element
+    of a path in document order, as ElementPath does."""
+
+    __slots__ = ("element", "_chemins")
+
+    def __init__(self, element) -> None:
+        self.element = element
+        self._chemins: dict[str, list] = {}
+        self._indexer(element, "")
+
+    def _indexer(self, element, prefixe: str) -> None:
+        for enfant in element:
+            tag = enfant.tag
+            if not isinstance(tag, str):  # a comment or an entity left by the parser
+                continue
+            chemin = prefixe + (tag if tag[0] != "{" else tag[tag.index("}") + 1:])
+            deja = self._chemins.get(chemin)
+            if deja is None:
+                self._chemins[chemin] = [enfant]
+            else:
+                deja.append(enfant)
+            if len(enfant):
+                self._indexer(enfant, chemin + "/")
+
+    def find(self, chemin: str):
+        trouves = self._chemins.get(chemin)
+        return trouves[0] if trouves else None
+
+    def findall(self, chemin: str) -> list:
+        return self._chemins.get(chemin, [])
+
+    def get(self, attribut: str) -> str | None:
+        """An attribute by its local name."""
+        valeur = self.element.get(attribut)
+        if valeur is None:
+            for cle, v in self.element.attrib.items():
+                if _local(cle) == attribut:
+                    return v
+        return valeur
+
+
+def noeud(el) -> Noeud:
+    return el if isinstance(el, Noeud) else Noeud(el)
+
+
+def texte(el: Noeud, chemin: str, ou: str, *, obligatoire: bool = False,
+          max_len: int | None = None) -> str | None:
     """The stripped text at ``chemin`` (``A/B``), None when absent or empty."""
-    noeud = el.find(chemin)
-    valeur = None if noeud is None else (noeud.text or "").strip() or None
+    trouve = el.find(chemin)
+    valeur = None if trouve is None else (trouve.text or "").strip() or None
     if valeur is None and obligatoire:
         raise _refus(f"{ou} : élément {chemin} manquant")
     if valeur is not None and max_len is not None and len(valeur) > max_len:
@@ -70,7 +123,9 @@ def _dec(el, chemin: str, ou: str, obligatoire: bool = False) -> Decimal | None:
 
 
 def facture(el, nom_fichier: str, rang: int) -> PivotFacture:
-    """One invoice; ``rang`` is its position in the flux (for messages before its number is known)."""
+    """One invoice (an element or its ``Noeud``); ``rang`` is its position in the flux (for
+    messages before its number is known)."""
+    el = noeud(el)
     numero = texte(el, "DonneesFacture/Id", f"{nom_fichier}, facture n° {rang} du flux",
                    obligatoire=True, max_len=50)
     ou = f"{nom_fichier}, facture {numero}"
@@ -84,9 +139,9 @@ def facture(el, nom_fichier: str, rang: int) -> PivotFacture:
     tvas = tuple(
         PivotTva(taux=_dec(t, "Taux", f"{ou}, TVA", True), base_ht=_dec(t, "BaseHt", f"{ou}, TVA", True),
                  montant_tva=_dec(t, "MontantTVA", f"{ou}, TVA", True))
-        for t in el.findall("DonneesFacture/TVAs/TVA"))
+        for t in map(Noeud, el.findall("DonneesFacture/TVAs/TVA")))
     lignes = []
-    for i, lg in enumerate(el.findall("DonneesFacture/Lignes/Ligne"), 1):
+    for i, lg in enumerate(map(Noeud, el.findall("DonneesFacture/Lignes/Ligne")), 1):
         lou = f"{ou}, ligne {lg.get('NumOrdre') or i}"
         numordre = lg.get("NumOrdre") or str(i)
         lignes.append(PivotLigne(
@@ -136,7 +191,8 @@ def facture(el, nom_fichier: str, rang: int) -> PivotFacture:
 
 
 def pj(el, ou: str) -> PivotPJ:
-    """A PJ's metadata (its bytes are read elsewhere)."""
+    """A PJ's metadata (its bytes are read elsewhere); ``el`` an element or its ``Noeud``."""
+    el = noeud(el)
     numordre = el.get("NumOrdre") or "1"
     type_pj = texte(el, "TypePJ", ou, obligatoire=True)
     if type_pj not in ("01", "02"):

@@ -1,27 +1,29 @@
 """Streaming reader of Chorus Pro flux pivots (CPPFacturePivot V1_2x and V2_02).
 
-The file is fed to lxml in 64 KB blocks through a *target* parser: each invoice
-is built as a small element tree, except the PJ ``Contenu``, whose base64 text
-arrives in pieces and is decoded straight into a temporary file. So memory stays
-bounded whatever the size of the flux or of a PJ. After each invoice the PJ are
-unzipped when they are a ZIP (one entry, size and ratio limits) and their MIME
-type is sniffed; the caller stores them and deletes the temporary folder.
+The file is read in 64 KB blocks. An ``Aiguilleur`` (``pivot_contenu``) sends the base64 text
+of the PJ ``Contenu`` straight to decoders (in memory up to 1 MB, in a temporary file beyond)
+and everything else to lxml's pull parser, which builds each invoice as a small tree in C;
+the tree is turned into data (``pivot_champs``) and dropped. So memory stays bounded whatever
+the size of the flux or of a PJ. After each invoice the PJ are unzipped when they are a ZIP
+(one entry, size and ratio limits) and their MIME type is sniffed; the caller stores them and
+closes them.
 
-Safe parsing: a DTD or an entity refuses the file, nothing is fetched from the
-network, no namespace is assumed (tags are read by their local name). Every
-refusal is a ``PivotRefuse`` whose French message names the file, the invoice
-and the element.
+Safe parsing: a DTD or an entity refuses the file, nothing is fetched from the network, no
+namespace is assumed (tags are read by their local name), libxml2's limits stay on (no text
+node of more than 10 MB but the PJ, which lxml never sees). Every refusal is a ``PivotRefuse``
+whose French message names the file, the invoice and the element.
 """
 from __future__ import annotations
 
-import binascii
-import hashlib
+import codecs
 import re
 import shutil
 import zipfile
 import zlib
+from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from tempfile import SpooledTemporaryFile
 from typing import BinaryIO, Iterator
 
 from lxml import etree
@@ -29,8 +31,12 @@ from lxml import etree
 from corail.errors import ValidationError
 from corail.formats import pivot_champs as champs
 from corail.formats.mime import sniff
+from corail.formats.pivot_contenu import EN_MEMOIRE, ZIP, Aiguilleur, Base64, Empreinte
 from corail.formats.pivot_types import PivotFacture, PivotPJ
 from corail.jobs import NO_CONTROL, JobControl
+
+__all__ = ["BLOC", "Empreinte", "FactureLue", "LecteurPivot", "Limites", "PJLue", "PivotRefuse",
+           "copier_borne", "sans_contenu", "vider_dossier"]
 
 BLOC = 64 * 1024
 RACINE = "CPPFacturePivot"
@@ -49,10 +55,10 @@ class Limites:
 
 @dataclass(frozen=True)
 class PJLue:
-    """A PJ read: its metadata and the temporary file holding its bytes (unzipped)."""
+    """A PJ read: its metadata and its bytes (unzipped), hashed while they were decoded."""
 
-    meta: PivotPJ  # ``contenu`` left empty: the bytes are in ``fichier``
-    fichier: Path
+    meta: PivotPJ  # ``contenu`` left empty: the bytes are in ``donnees``
+    donnees: BinaryIO  # at its start; in memory up to 1 MB, else a temporary file; to close
     taille: int
     mime: str
     zippee: bool
@@ -75,140 +81,20 @@ class EnTete:
     extra: dict = field(default_factory=dict)
 
 
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2] if tag.startswith("{") else tag
+_local = champs._local
 
 
-class Empreinte:
-    """Size, sha256 and first bytes of what goes through it (no second read of the file)."""
-
-    def __init__(self) -> None:
-        self.sha = hashlib.sha256()
-        self.taille = 0
-        self.debut = b""
-
-    def update(self, data: bytes) -> None:
-        self.sha.update(data)
-        self.taille += len(data)
-        if len(self.debut) < 4096:
-            self.debut += data[:4096 - len(self.debut)]
-
-
-class _Base64VersFichier:
-    """Decode base64 text given in pieces into a file; count and bound the bytes."""
-
-    def __init__(self, chemin: Path, limite: int, ou: str) -> None:
-        self.chemin, self.limite, self.ou = chemin, limite, ou
-        self.out = chemin.open("wb")
-        self.reste = ""
-        self.empreinte = Empreinte()
-
-    def feed(self, texte: str) -> None:
-        texte = self.reste + "".join(texte.split())  # line breaks and indentation
-        coupe = len(texte) - len(texte) % 4
-        self.reste = texte[coupe:]
-        if coupe:
-            self._ecrire(texte[:coupe])
-
-    def _ecrire(self, texte: str) -> None:
-        try:  # strict: any character outside the base64 alphabet, or data after padding, refuses
-            data = binascii.a2b_base64(texte.encode("ascii"), strict_mode=True)
-        except (binascii.Error, ValueError, UnicodeEncodeError):
-            raise PivotRefuse(f"{self.ou} : Contenu (base64) invalide") from None
-        self.empreinte.update(data)
-        if self.empreinte.taille > self.limite:
-            raise PivotRefuse(f"{self.ou} : PJ trop volumineuse (plus de {self.limite // 2**20} Mo)")
-        self.out.write(data)
-
-    def close(self) -> Empreinte:
-        if self.reste:
-            raise PivotRefuse(f"{self.ou} : Contenu (base64) invalide ou tronqué")
-        self.out.close()
-        return self.empreinte
-
-    def abort(self) -> None:
-        self.out.close()
-
-
-class _Cible:
-    """lxml target: envelope and invoices as small trees, PJ contents to files."""
-
-    def __init__(self, lecteur: LecteurPivot) -> None:
-        self.lecteur = lecteur
-        self.pile: list[str] = []
-        self.arbre: etree.TreeBuilder | None = None
-        self.contenu: _Base64VersFichier | None = None
-        self.fichiers: list[Path] = []
-        self.empreintes: list[Empreinte] = []
-        self.pret: list[etree._Element] = []
-
-    @staticmethod
-    def _sous_arbre(nom: str, parent: str | None) -> bool:
-        return (nom, parent) in (("Enveloppe", RACINE), ("CPPFacturePivotUnitaire", "CPPFactures"))
-
-    def doctype(self, nom, *args) -> None:
-        if (nom or "").lower() == "html":
-            raise PivotRefuse(f"{self.lecteur.nom} : c'est une page HTML (une page d'erreur du "
-                              f"portail ?), pas un flux pivot Chorus Pro")
-        raise PivotRefuse(f"{self.lecteur.nom} : DTD interdite dans un flux pivot (<!DOCTYPE>)")
-
-    def start(self, tag, attrib) -> None:
-        nom = _local(tag)
-        if not self.pile:
-            if nom != RACINE:
-                raise PivotRefuse(
-                    f"{self.lecteur.nom} : ce n'est pas un flux pivot Chorus Pro (élément racine "
-                    f"« {nom} » au lieu de « {RACINE} »)")
-            self.lecteur._racine({_local(k): v for k, v in attrib.items()})
-        self.pile.append(nom)
-        if nom == "CPPFactures":
-            self.lecteur._compteur(attrib.get("Compteur"))
-        if self._sous_arbre(nom, self.pile[-2] if len(self.pile) > 1 else None):
-            self.arbre = etree.TreeBuilder()
-            self.fichiers, self.empreintes = [], []
-        if self.arbre is None:
-            return
-        if nom == "Contenu" and self.pile[-2] == "PJ":
-            chemin = self.lecteur._temp(f"pj{len(self.fichiers)}.b64")
-            self.fichiers.append(chemin)
-            self.contenu = _Base64VersFichier(chemin, self.lecteur.limites.taille_pj_max,
-                                              self.lecteur._ou_pj(len(self.fichiers)))
-            self.arbre.start("Contenu", {"fichier": str(len(self.fichiers) - 1)})
-            return
-        self.arbre.start(nom, {_local(k): v for k, v in attrib.items()})
-
-    def data(self, texte: str) -> None:
-        if self.contenu is not None:
-            self.contenu.feed(texte)
-        elif self.arbre is not None:
-            self.arbre.data(texte)
-
-    def end(self, tag) -> None:
-        nom = self.pile.pop()
-        if self.arbre is None:
-            return
-        if self.contenu is not None and nom == "Contenu":
-            self.empreintes.append(self.contenu.close())
-            self.contenu = None
-        self.arbre.end(nom)
-        if self._sous_arbre(nom, self.pile[-1] if self.pile else None):
-            element = self.arbre.close()
-            self.arbre = None
-            if nom == "Enveloppe":
-                self.lecteur._enveloppe(element)
-            else:
-                self.pret.append((element, list(zip(self.fichiers, self.empreintes))))
-
-    def comment(self, text) -> None:  # comments are ignored
-        return None
-
-    def pi(self, target, data=None) -> None:
-        return None
-
-    def close(self) -> None:
-        if self.contenu is not None:
-            self.contenu.abort()
-        return None
+def _codec_large(debut: bytes) -> str | None:
+    """The encoding of a file that is not ASCII-compatible (UTF-16/32, by BOM or by ``<?``)."""
+    if debut.startswith((b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")):
+        return "utf-32"
+    if debut.startswith((b"\xfe\xff", b"\xff\xfe")):
+        return "utf-16"
+    if debut.startswith(b"<\x00?\x00"):
+        return "utf-16-le"
+    if debut.startswith(b"\x00<\x00?"):
+        return "utf-16-be"
+    return None
 
 
 class LecteurPivot:
@@ -221,24 +107,28 @@ class LecteurPivot:
         self.limites = limites or Limites()
         self.control, self.taille = control, taille
         self.en_tete = EnTete()
-        self._n_temp = 0
-        self._facture_courante = 0
         self._racine_vue = False
+        self._profondeur = 0
+        self._file: deque[Base64] = deque()  # decoders of the Contenu the parser has not reached
+        self._contenus: list[tuple[object, Base64 | None]] = []  # Contenu elements of the invoice
 
-    # -- callbacks of the target
-    def _racine(self, attrib: dict) -> None:
+    # -- what the parser and the switch meet
+    def _racine(self, nom: str, attrib) -> None:
+        if nom != RACINE:
+            raise PivotRefuse(f"{self.nom} : ce n'est pas un flux pivot Chorus Pro (élément racine "
+                              f"« {nom} » au lieu de « {RACINE} »)")
         self._racine_vue = True
-        schema = attrib.get("noNamespaceSchemaLocation", "")
-        m = re.search(r"V\d+_\d+", schema or "")
+        attrib = {_local(k): v for k, v in attrib.items()}
+        m = re.search(r"V\d+_\d+", attrib.get("noNamespaceSchemaLocation") or "")
         self.en_tete.version = attrib.get("Version") or (m.group(0) if m else None)
 
     def _compteur(self, valeur: str | None) -> None:
         self.en_tete.compteur = int(valeur) if valeur and valeur.strip().isdigit() else None
 
     def _enveloppe(self, element) -> None:
-        for param in element.iter("ParametreIndiv"):
-            code = (param.findtext("Code") or "").strip()
-            valeur = (param.findtext("Valeurparametre") or "").strip()
+        for param in element.iter("{*}ParametreIndiv"):
+            code = (param.findtext("{*}Code") or "").strip()
+            valeur = (param.findtext("{*}Valeurparametre") or "").strip()
             if code == "IdFlx":
                 self.en_tete.id_flx = valeur or None
             elif code == "DtPrd" and valeur:
@@ -246,74 +136,159 @@ class LecteurPivot:
             elif code:
                 self.en_tete.extra[code] = valeur
 
-    def _temp(self, suffixe: str) -> Path:
-        self._n_temp += 1
-        return self.dossier / f"{self._n_temp:06d}_{suffixe}"
+    def _refuser_dtd(self, nom: str) -> None:
+        if nom.lower() == "html":
+            raise PivotRefuse(f"{self.nom} : c'est une page HTML (une page d'erreur du "
+                              f"portail ?), pas un flux pivot Chorus Pro")
+        raise PivotRefuse(f"{self.nom} : DTD interdite dans un flux pivot (<!DOCTYPE>)")
 
-    def _ou_pj(self, numero: int) -> str:
-        return f"{self.nom}, facture n° {self._facture_courante + 1} du flux, PJ n° {numero}"
+    def _nouveau_contenu(self) -> Base64:
+        decodeur = Base64(self.limites.taille_pj_max, self.dossier)
+        self._file.append(decodeur)
+        return decodeur
 
     # -- iteration
     def __iter__(self) -> Iterator[FactureLue]:
-        cible = _Cible(self)
-        parser = etree.XMLParser(target=cible, resolve_entities=False, no_network=True,
-                                 load_dtd=False, huge_tree=True, remove_comments=True)
+        bloc = self.source.read(BLOC)
+        codec = _codec_large(bloc)
+        parser = etree.XMLPullParser(
+            events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False,
+            remove_comments=True, remove_pis=True, **({"encoding": "utf-8"} if codec else {}))
+        aiguilleur = Aiguilleur(parser.feed, self._nouveau_contenu, self._refuser_dtd)
+        transcodeur = codecs.getincrementaldecoder(codec)() if codec else None
         lu = 0
         try:
-            while True:
-                bloc = self.source.read(BLOC)
-                if not bloc:
-                    break
+            while bloc:
                 lu += len(bloc)
-                parser.feed(bloc)
-                yield from self._vider(cible)
+                aiguilleur.feed(transcodeur.decode(bloc).encode() if transcodeur else bloc)
+                yield from self._evenements(parser)
                 self.control.step(lu, self.taille)
+                bloc = self.source.read(BLOC)
+            aiguilleur.feed(transcodeur.decode(b"", True).encode() if transcodeur else b"", fin=True)
             parser.close()
+            yield from self._evenements(parser)
         except etree.XMLSyntaxError as exc:
+            self._racine_attendue(parser)
             ligne = f" (ligne {exc.lineno})" if getattr(exc, "lineno", None) else ""
             if not self._racine_vue:
                 raise PivotRefuse(f"{self.nom} : ce n'est pas un fichier XML lisible{ligne}") from None
             raise PivotRefuse(f"{self.nom} : XML invalide ou tronqué{ligne}{_detail(exc.msg)}") from None
+        except UnicodeDecodeError:
+            raise PivotRefuse(f"{self.nom} : caractères mal encodés (UTF-16 ou UTF-32 invalide)") from None
         except ValueError as exc:  # a name libxml2 lets through but lxml refuses ("Libell:")
             raise PivotRefuse(f"{self.nom} : XML invalide ({exc})") from None
-        yield from self._vider(cible)
+        finally:
+            self._abandonner()
         if not self._racine_vue:
             raise PivotRefuse(f"{self.nom} : fichier vide")
         if self.en_tete.nb_factures == 0:
             raise PivotRefuse(f"{self.nom} : aucune facture (CPPFacturePivotUnitaire) dans le flux")
 
-    def _vider(self, cible: _Cible) -> Iterator[FactureLue]:
-        while cible.pret:
-            element, fichiers = cible.pret.pop(0)
-            self.en_tete.nb_factures += 1
-            self._facture_courante = self.en_tete.nb_factures
-            yield self._facture(element, fichiers)
+    def _racine_attendue(self, parser) -> None:
+        """After a syntax error: a wrong root element met before it is said first."""
+        if self._racine_vue:
+            return
+        for evenement, el in parser.read_events():
+            if evenement == "start":
+                self._racine(_local(el.tag), el.attrib)
+                return
 
-    def _facture(self, element, fichiers: list[Path]) -> FactureLue:
-        facture = champs.facture(element, self.nom, self.en_tete.nb_factures)
+    def _evenements(self, parser) -> Iterator[FactureLue]:
+        for evenement, el in parser.read_events():
+            nom = el.tag
+            if nom[0] == "{":
+                nom = nom[nom.index("}") + 1:]
+            if evenement == "start":
+                self._profondeur += 1
+                if nom == "Contenu":  # its decoder, met by the switch in the same order
+                    self._contenus.append((el, self._file.popleft() if self._file else None))
+                elif self._profondeur == 1:
+                    self._racine(nom, el.attrib)
+                elif nom == "CPPFactures":
+                    self._compteur(el.get("Compteur"))
+                continue
+            self._profondeur -= 1
+            if nom == "CPPFacturePivotUnitaire" or nom == "Enveloppe":
+                parent = el.getparent()
+                dessus = "" if parent is None else _local(parent.tag)
+                if nom == "Enveloppe" and dessus == RACINE:
+                    self._enveloppe(el)
+                    self._liberer(el)
+                elif nom == "CPPFacturePivotUnitaire" and dessus == "CPPFactures":
+                    self.en_tete.nb_factures += 1
+                    try:
+                        lue = self._facture(el)
+                    finally:
+                        self._liberer(el)
+                    yield lue
+            elif self._profondeur == 1:  # another child of the root: not kept
+                self._liberer(el)
+
+    def _liberer(self, el) -> None:
+        """Drop an element read (its tree is no longer needed) and the decoders nobody took."""
+        el.clear()
+        parent = el.getparent()
+        if parent is not None:
+            parent.remove(el)
+        for _, decodeur in self._contenus:
+            if decodeur is not None:
+                decodeur.abandonner()
+        self._contenus.clear()
+
+    def _abandonner(self) -> None:
+        for decodeur in self._file:
+            decodeur.abandonner()
+        self._file.clear()
+        for _, decodeur in self._contenus:
+            if decodeur is not None:
+                decodeur.abandonner()
+        self._contenus.clear()
+
+    def _facture(self, element) -> FactureLue:
+        racine = champs.Noeud(element)
+        facture = champs.facture(racine, self.nom, self.en_tete.nb_factures)
         ou = f"{self.nom}, facture {facture.numero}"
-        pjs = []
-        for n, pj_el in enumerate(element.findall("PJ"), 1):
-            meta = champs.pj(pj_el, f"{ou}, PJ n° {n}")
-            contenu = pj_el.find("Contenu")
-            if contenu is None or contenu.get("fichier") is None:
-                raise PivotRefuse(f"{ou}, PJ « {meta.nom} » : élément PJ/Contenu manquant")
-            brut, empreinte = fichiers[int(contenu.get("fichier"))]
-            pjs.append(self._pj(meta, brut, empreinte, f"{ou}, PJ « {meta.nom} »"))
+        pjs: list[PJLue] = []
+        try:
+            for n, pj_el in enumerate(racine.findall("PJ"), 1):
+                noeud = champs.Noeud(pj_el)
+                meta = champs.pj(noeud, f"{ou}, PJ n° {n}")
+                pjs.append(self._pj(meta, noeud.find("Contenu"), f"{ou}, PJ « {meta.nom} »"))
+        except BaseException:
+            for pj in pjs:
+                pj.donnees.close()
+            raise
         if not pjs:
             raise PivotRefuse(f"{ou} : aucune PJ (élément PJ manquant)")
         return FactureLue(facture, tuple(pjs))
 
-    def _pj(self, meta: PivotPJ, brut: Path, empreinte: Empreinte, ou: str) -> PJLue:
-        zippee = empreinte.debut.startswith(b"PK\x03\x04")
-        fichier = brut
+    def _decodeur(self, contenu) -> Base64 | None:
+        for i, (el, decodeur) in enumerate(self._contenus):
+            if el is contenu:
+                del self._contenus[i]  # it is the PJ's now (closed with it)
+                return decodeur
+        return None
+
+    def _pj(self, meta: PivotPJ, contenu, ou: str) -> PJLue:
+        if contenu is None:
+            raise PivotRefuse(f"{ou} : élément PJ/Contenu manquant")
+        decodeur = self._decodeur(contenu)
+        if decodeur is not None and decodeur.erreur:
+            decodeur.abandonner()
+            raise PivotRefuse(f"{ou} : {decodeur.erreur}")
+        if decodeur is None or not decodeur.ferme or (contenu.text or "").strip() or len(contenu):
+            if decodeur is not None:  # the switch missed it (never seen: a tag of kilobytes)
+                decodeur.abandonner()
+            raise PivotRefuse(f"{ou} : élément PJ/Contenu illisible")
+        donnees, empreinte = decodeur.sortie, decodeur.empreinte
+        zippee = empreinte.debut.startswith(ZIP)
         if zippee:
-            fichier, empreinte = self._dezipper(brut, ou)
-        return PJLue(meta, fichier, empreinte.taille, sniff(empreinte.debut, declare=meta.mime),
+            donnees, empreinte = self._dezipper(donnees, ou)
+        return PJLue(meta, donnees, empreinte.taille, sniff(empreinte.debut, declare=meta.mime),
                      zippee, empreinte.sha.hexdigest())
 
-    def _dezipper(self, brut: Path, ou: str) -> tuple[Path, Empreinte]:
-        cible = brut.with_suffix(".pj")
+    def _dezipper(self, brut: BinaryIO, ou: str) -> tuple[BinaryIO, Empreinte]:
+        cible = SpooledTemporaryFile(max_size=EN_MEMOIRE, dir=self.dossier)
         try:
             with zipfile.ZipFile(brut) as archive:
                 entrees = [i for i in archive.infolist() if not i.is_dir()]
@@ -326,8 +301,14 @@ class LecteurPivot:
                 empreinte = copier_borne(archive.open(info), cible, self.limites.taille_pj_max, ou)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError,
                 ValueError, zlib.error) as exc:  # a damaged archive fails in many ways
+            cible.close()
             raise PivotRefuse(f"{ou} : archive ZIP illisible ({exc})") from None
-        brut.unlink()
+        except BaseException:
+            cible.close()
+            raise
+        finally:
+            brut.close()
+        cible.seek(0)
         return cible, empreinte
 
 
@@ -361,15 +342,19 @@ def _verifier_taille_zip(info: zipfile.ZipInfo, limites: Limites, ou: str) -> No
                           f"{info.file_size // max(info.compress_size, 1)} pour 1)")
 
 
-def copier_borne(source: BinaryIO, cible: Path, limite: int, ou: str) -> Empreinte:
-    """Copy ``source`` to ``cible``, refusing past ``limite`` bytes (a lying ZIP header)."""
+def copier_borne(source: BinaryIO, cible: Path | BinaryIO, limite: int, ou: str) -> Empreinte:
+    """Copy ``source`` to ``cible`` (a path or an open file), refusing past ``limite`` bytes (a
+    lying ZIP header)."""
+    if isinstance(cible, Path):
+        with cible.open("wb") as out:
+            return copier_borne(source, out, limite, ou)
     empreinte = Empreinte()
-    with source, cible.open("wb") as out:
-        while bloc := source.read(BLOC):
+    with source:
+        while bloc := source.read(EN_MEMOIRE):
             empreinte.update(bloc)
             if empreinte.taille > limite:
                 raise PivotRefuse(f"{ou} : PJ trop volumineuse une fois décompressée")
-            out.write(bloc)
+            cible.write(bloc)
     return empreinte
 
 

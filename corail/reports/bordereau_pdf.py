@@ -1,4 +1,5 @@
-"""The printed bordereau of mandats (or titres), drawn from ``BordereauImprime``.
+"""The printed bordereau of mandats (or titres: "N° titre", "Débiteur"), drawn from
+``BordereauImprime``.
 
 A table of its pieces (N°, tiers, objet, articles, montant) whose header is
 repeated on every page; a page that continues carries *À reporter* at its foot
@@ -88,7 +89,8 @@ def _pied(b: BordereauImprime) -> str:
 
 
 def _colonnes(b: BordereauImprime) -> tuple[Colonne, ...]:
-    return (Colonne(f"N° {_singulier(b)}", 52, "c"), Colonne("Tiers", 140), Colonne("Objet", 175),
+    tiers = "Débiteur" if _singulier(b) == "titre" else "Tiers"
+    return (Colonne(f"N° {_singulier(b)}", 52, "c"), Colonne(tiers, 140), Colonne("Objet", 175),
             Colonne("Article(s)", 62), Colonne("Montant", UTILE - 429, "d"))
 
 

@@ -21,7 +21,9 @@ from corail.domain.etats import EtatPiece
 from corail.domain.identifiants import (
     valider_code_bud, valider_code_col, valider_id_post, valider_siret,
 )
+from corail.domain.roles import CONSULTATION, ENVIRONNEMENT, MODIFICATION
 from corail.errors import NotFound, ValidationError
+from corail.services.habilitations import exiger
 from corail.services.nomenclature import article, charger_nomenclature
 from corail.services.utilisateurs import rattacher_gestionnaire_principal
 
@@ -174,6 +176,7 @@ def ajouter_budget(
     nomenclature: str = "M57",
 ) -> Budget:
     """A budget annexe of the current collectivité (same CodCol; its own CodBud)."""
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "ajouter un budget")
     collectivite = session.get(Collectivite, ctx.collectivite_id)
     courant = session.get(Budget, ctx.budget_id)
     if collectivite is None or courant is None:
@@ -196,6 +199,7 @@ def ajouter_budget(
 
 
 def ouvrir_exercice(session: Session, ctx: Context, annee: int, *, courant: bool = True) -> Exercice:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "ouvrir un exercice")
     if not 2000 <= annee <= 2100:
         raise ValidationError(f"Exercice invalide : {annee} (entre 2000 et 2100)")
     existant = session.scalars(
@@ -257,6 +261,7 @@ def _pieces_en_cours(session: Session, budget_id: int) -> dict[int, int]:
 
 
 def lister_exercices_detail(session: Session, ctx: Context) -> list[ExerciceDetail]:
+    exiger(session, ctx, ENVIRONNEMENT, CONSULTATION, "consulter les exercices")
     en_cours = _pieces_en_cours(session, ctx.budget_id)
     rows = session.scalars(
         select(Exercice).where(Exercice.budget_id == ctx.budget_id).order_by(Exercice.annee)
@@ -268,6 +273,7 @@ def lister_exercices_detail(session: Session, ctx: Context) -> list[ExerciceDeta
 def clore_exercice(session: Session, ctx: Context, annee: int) -> None:
     """Close an exercice: refused while mandats or titres of it are not numbered, or when it
     is the exercice courant (choose another one first)."""
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "clore un exercice")
     exercice = exercice_du_budget(session, ctx, annee)
     if exercice.clos:
         raise ValidationError(f"L'exercice {annee} est déjà clos")
@@ -288,6 +294,7 @@ def clore_exercice(session: Session, ctx: Context, annee: int) -> None:
 
 
 def rouvrir_exercice(session: Session, ctx: Context, annee: int) -> None:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "rouvrir un exercice")
     exercice = exercice_du_budget(session, ctx, annee)
     if not exercice.clos:
         raise ValidationError(f"L'exercice {annee} n'est pas clos")
@@ -298,6 +305,7 @@ def rouvrir_exercice(session: Session, ctx: Context, annee: int) -> None:
 
 def definir_exercice_courant(session: Session, ctx: Context, annee: int) -> None:
     """The exercice proposed by default for this budget (the screens' and commands' default)."""
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "changer d'exercice courant")
     exercice = exercice_du_budget(session, ctx, annee)
     if exercice.clos:
         raise ValidationError(f"L'exercice {annee} est clos : rouvrez-le avant d'en faire "
@@ -358,6 +366,7 @@ def enregistrer_taux(
     majoration: Decimal = MAJORATION_LEGALE, taux_id: int | None = None,
 ) -> TauxLigne:
     """Add a dated rate (``taux_id`` None) or change one; two rows never share a start date."""
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "modifier les taux d'intérêts moratoires")
     _verifier_taux(taux_bce, majoration)
     meme_date = session.scalars(
         select(TauxInterets).where(TauxInterets.date_debut == date_debut)
@@ -377,6 +386,7 @@ def enregistrer_taux(
 
 
 def supprimer_taux(session: Session, ctx: Context, taux_id: int) -> None:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "supprimer un taux d'intérêts moratoires")
     row = session.get(TauxInterets, taux_id)
     if row is None:
         raise NotFound("Taux introuvable (supprimé entre-temps ?)")

@@ -27,6 +27,7 @@ NATURES = {
     "bordereau_titre": "Bordereaux de titres",
     "bordereau_mandat_02": "Bordereaux d'annulation de mandats",
     "bordereau_titre_02": "Bordereaux d'annulation de titres",
+    "pj_pes": "Pièces jointes PES (IdUnique)",
 }
 MAX_NUMERO = {n: 9_999_999 for n in NATURES if n.startswith("bordereau")}  # IdBord: 7 digits
 

@@ -20,20 +20,20 @@ from sqlalchemy.orm import Session
 
 from corail.context import Clock, Context
 from corail.db.models import (
-    Bordereau, Budget, Collectivite, CompteBancaire, Engagement, FactureDemat, Flux,
+    Budget, Collectivite, CompteBancaire, Engagement, FactureDemat, Flux,
     Operation, Piece, Service, Tiers,
 )
-from corail.domain.etats import Etape, EtatBordereau, EtatPiece
 from corail.domain.identifiants import rib_vers_iban
 from corail.formats.pivot_builder import build_pivot, exemple_facture, exemple_flux
 from corail.services.collectivites import ajouter_budget, initialiser_collectivite
-from corail.services.etapes import ajouter_etape
 from corail.services.mandatement import facturer, mandater
 from corail.services.mandats import valider_mandat
 from corail.services.numerotation import numeroter
+from corail.services.pes import exporter_pes
 from corail.services.nomenclature import marquer_utilise
 from corail.services.pivot_import import importer_fichier
 from corail.services.rejets import rejeter
+from corail.services.utilisateurs_demo import peupler_utilisateurs
 
 DEMO_NOM = "Commune de Saint-Aubin-sur-Corail"
 DEMO_SIRET = "21450123100010"
@@ -175,13 +175,17 @@ def creer_demo(session: Session, clock: Clock, utilisateur: str, *, exercice: in
         (dossier_flux / "flux_pivot_3.xml").write_bytes(build_pivot(flux3))
     factures = {fd.numero: fd for fd in session.scalars(
         select(FactureDemat).join(Flux).where(Flux.collectivite_id == init.collectivite_id))}
-    mandats = _avancer(session, ctx, annexe, factures)
+    transfert = dossier_flux.parent / "pes-demo" if dossier_flux is not None else None
+    coll.repertoire_transfert = str(transfert) if transfert is not None else None
+    mandats = _avancer(session, ctx, annexe, factures, transfert)
+    _recettes(session, ctx)
+    peupler_utilisateurs(session, ctx)
     return DemoResultat(init.collectivite_id, (principal.id, annexe.id), ctx.exercice,
                         len(factures), mandats, True)
 
 
 def _avancer(session: Session, ctx: Context, annexe: Budget,
-             factures: dict[str, FactureDemat]) -> int:
+             factures: dict[str, FactureDemat], transfert: Path | None = None) -> int:
     """Mandats at several stages, through the real services: Mandater, Valider, Numéroter."""
     def m(numero: str, article: str, contexte: Context = ctx, valider: bool = True) -> Piece:
         (traitee,) = mandater(session, contexte, [factures[numero].id], article=article).traitees
@@ -189,14 +193,11 @@ def _avancer(session: Session, ctx: Context, annexe: Budget,
             valider_mandat(session, contexte, traitee.piece_id)
         return session.get(Piece, traitee.piece_id)
 
-    transmis = [m("QM-2026-0412", "60632"), m("PAP-88213", "6064")]
+    m("QM-2026-0412", "60632"), m("PAP-88213", "6064")  # numbered, then sent
     (premier,) = numeroter(session, ctx, train="Normal").bordereaux
-    # as if its PES Aller had been sent to the trésorerie
-    session.get(Bordereau, premier.id).etat = EtatBordereau.TRANSMIS
-    for piece in transmis:
-        piece.etat = EtatPiece.TRANSMIS
-        ajouter_etape(session, ctx, Etape.PES_ALLER, facture_demat_id=piece.facture_demat_id,
-                      piece_id=piece.id, complement=f"Bordereau n° {premier.numero}")
+    # its PES Aller, written into the répertoire de transfert (a temporary folder without one)
+    with tempfile.TemporaryDirectory() as temp:
+        exporter_pes(session, ctx, [premier.id], transfert or Path(temp))
     m("BLR-F-1093", "615221")
     numeroter(session, ctx, train="Normal")
     m("OBS-2026-77812", "6262")
@@ -207,3 +208,51 @@ def _avancer(session: Session, ctx: Context, annexe: Budget,
     facturer(session, ctx, [factures["QM-2026-0431"].id, factures["PAP-87990"].id])
     session.flush()
     return 6
+
+
+DEBITEURS = [
+    # nom, SIRET, CatTiers, NatJur, adresse, commune
+    ("SARL Le Bistrot de la Place", "55210055400013", "60", "03", "4 place de la Mairie",
+     "45100 Saint-Aubin-sur-Corail"),
+    ("Communauté de communes des Loges", "24450056700007", "24", "02", "2 rue du Général de Gaulle",
+     "45150 Jargeau"),
+    ("Association Les Amis du Patrimoine", "", "60", "03", "7 rue des Tilleuls",
+     "45100 Saint-Aubin-sur-Corail"),
+]
+
+
+def _recettes(session: Session, ctx: Context) -> None:
+    """Titres de recettes through the real services: two numbered on a bordereau de titres,
+    an ASAP 02 (a public debtor with a SIRET) validated, a draft; the avoir QM-2026-0470 of
+    the second flux waits for *Emettre titre*."""
+    from corail.services.tiers import TiersSaisie, creer_tiers
+    from corail.services.titres import ImputationTitreSaisie, TitreSaisie, creer_titre, valider_titre
+    from corail.services.titres_emission import numeroter_titres
+
+    debiteurs = []
+    for nom, siret, cat, nat_jur, adresse, commune in DEBITEURS:
+        code_postal, _, ville = commune.partition(" ")
+        debiteurs.append(creer_tiers(session, ctx, TiersSaisie(
+            nom=nom, type_identifiant="01" if siret else "", identifiant=siret, cat_tiers=cat,
+            nat_jur=nat_jur, adresse1=adresse, code_postal=code_postal, ville=ville)).id)
+    bistrot, loges, association = debiteurs
+    for code in ("752", "7084", "758"):
+        marquer_utilise(session, ctx, code)
+
+    def titre(tiers: int, objet: str, *lignes: tuple[str, str], valider: bool = True, **kw) -> int:
+        t = creer_titre(session, ctx, TitreSaisie(tiers, tuple(
+            ImputationTitreSaisie(article, Decimal(montant)) for article, montant in lignes),
+            objet=objet, **kw))
+        if valider:
+            valider_titre(session, ctx, t.ligne.id)
+        return t.ligne.id
+
+    titre(bistrot, "Occupation du domaine public : terrasse, saison estivale", ("70323", "1380.00"),
+          code_produit="ODP", pieces_justificatives="Arrêté municipal n° 2026-118")
+    titre(association, "Location de la salle polyvalente le 12/09/2026", ("752", "450.00"),
+          pieces_justificatives="Convention de mise à disposition")
+    numeroter_titres(session, ctx, train="Normal")
+    titre(loges, "Mise à disposition d'un agent technique, 3e trimestre", ("7084", "6240.00"),
+          type_asap="02", pieces_justificatives="Convention de mise à disposition du 02/01/2026")
+    titre(association, "Remboursement de frais de nettoyage après manifestation", ("70878", "86.40"),
+          valider=False)

@@ -1,8 +1,9 @@
-"""Édition des mandats: the printed mandats and their bordereau (PDF), from the database.
+"""Édition des mandats and des titres: the printed pièces and their bordereaux (PDF), from
+the database.
 
-The PDF is written aside then renamed (never a half-written file), mandat by mandat
-so that a train of thousands stays in bounded memory; progress and cancel through
-the JobControl. Printing writes the étape *Impression* of each invoice.
+The PDF is written aside then renamed (never a half-written file), pièce by pièce so that
+a train of thousands stays in bounded memory; progress and cancel through the JobControl.
+Printing writes the étape *Impression* of each invoice (or avoir) involved.
 """
 from __future__ import annotations
 
@@ -17,13 +18,13 @@ from sqlalchemy.orm import Session
 from corail.context import Context
 from corail.dates import format_date
 from corail.db.models import (
-    MANDAT, PJ, Article, Bordereau, Budget, Collectivite, CompteBancaire, Engagement, FactureDemat,
+    MANDAT, PJ, TITRE, Article, Bordereau, Budget, Collectivite, CompteBancaire, Engagement, FactureDemat,
     Operation, Piece, PiecePJ, Service, Tiers, Train,
 )
 from corail.domain.etats import Etape
 from corail.errors import NotFound, ValidationError
 from corail.jobs import NO_CONTROL, JobControl
-from corail.money import ZERO
+from corail.money import ZERO, format_eur
 from corail.reports.donnees import (
     BordereauImprime, EnTeteImpression, ImputationImprimee, LigneBordereau, MandatImprime,
 )
@@ -42,6 +43,8 @@ class Impression:
     chemin: Path
     pages: int
     mandats: int
+    titres: int = 0
+    bordereaux: tuple[Path, ...] = ()  # the bordereaux' PDF written beside
 
 
 def en_tete(session: Session, ctx: Context) -> EnTeteImpression:
@@ -122,12 +125,16 @@ def bordereau_imprime(session: Session, ctx: Context, bordereau_id: int) -> Bord
         remarques = (f"Régularisation : bordereau du comptable n° {b.reference_regularisation} "
                      f"du {format_date(b.date_regularisation)}",)
     tete = en_tete(session, ctx)
-    ville = tete.adresse[-1].split(" ", 1)[-1] if tete.adresse else tete.collectivite
+    ville = _ville(tete)
     return BordereauImprime(
         tete, b.numero, "01 – Ordinaire" if b.type_bord == "01" else "02 – Annulation / réduction",
         "mandats" if b.type_piece == MANDAT else "titres", b.date_emission, lignes, b.montant, cumul,
         cumul + b.montant, lieu_date=f"À {ville}, le {format_date(b.date_emission)}",
         train=train.nom if train else "", remarques=remarques)
+
+
+def _ville(tete: EnTeteImpression) -> str:
+    return tete.adresse[-1].split(" ", 1)[-1] if tete.adresse else tete.collectivite
 
 
 def _ecrire(chemin: Path, ecrire) -> int:
@@ -150,7 +157,6 @@ def imprimer_mandats(session: Session, ctx: Context, chemin: Path, *, train: str
                      bordereau_id: int | None = None, mandat_ids: list[int] | None = None,
                      control: JobControl = NO_CONTROL) -> Impression:
     """The mandats of a bordereau, of a train (numbered, not yet printed ones first), or chosen."""
-    from corail.reports.bordereau_pdf import ecrire_bordereau_pdf
     from corail.reports.mandat_pdf import ecrire_mandats_pdf
 
     stmt = select(Piece).where(Piece.budget_id == ctx.budget_id, Piece.type_piece == MANDAT,
@@ -166,12 +172,116 @@ def imprimer_mandats(session: Session, ctx: Context, chemin: Path, *, train: str
         raise ValidationError("Aucun mandat à imprimer")
     pages = _ecrire(chemin, lambda out: ecrire_mandats_pdf(_mandats(session, ctx, pieces, control), out,
                                                            control=control))
-    bordereaux = sorted({p.bordereau_id for p in pieces if p.bordereau_id})
-    for b in bordereaux:
-        pdf_b = Path(chemin).with_name(f"{Path(chemin).stem}_bordereau_{session.get(Bordereau, b).numero}.pdf")
+    pages_b, ecrits = imprimer_bordereaux(session, ctx, chemin, pieces)
+    _etapes_impression(session, ctx, chemin, pieces)
+    return Impression(Path(chemin), pages + pages_b, len(pieces), bordereaux=ecrits)
+
+
+def imprimer_bordereaux(session: Session, ctx: Context, chemin: Path,
+                        pieces: list[Piece]) -> tuple[int, tuple[Path, ...]]:
+    """The bordereaux of ``pieces``, each beside ``chemin`` as ``<nom>_bordereau_<n°>.pdf``."""
+    from corail.reports.bordereau_pdf import ecrire_bordereau_pdf
+
+    pages, ecrits = 0, []
+    for b in sorted({p.bordereau_id for p in pieces if p.bordereau_id}):
+        bord = session.get(Bordereau, b)
+        suffixe = "_02" if bord.type_bord != "01" else ""
+        pdf_b = Path(chemin).with_name(f"{Path(chemin).stem}_bordereau_{bord.numero}{suffixe}.pdf")
         pages += _ecrire(pdf_b, lambda out, b=b: ecrire_bordereau_pdf(bordereau_imprime(session, ctx, b), out))
+        ecrits.append(pdf_b)
+    return pages, tuple(ecrits)
+
+
+def _etapes_impression(session: Session, ctx: Context, chemin: Path, pieces: list[Piece]) -> None:
     for p in pieces:
         if p.facture_demat_id:
             ajouter_etape(session, ctx, Etape.IMPRESSION, facture_demat_id=p.facture_demat_id,
                           piece_id=p.id, complement=f"{Path(chemin).name}")
-    return Impression(Path(chemin), pages, len(pieces))
+
+
+# --- titres de recettes --------------------------------------------------------------------------
+
+def titre_imprime(session: Session, ctx: Context, p: Piece, tete: EnTeteImpression):
+    """What the printed titre shows (``reports/titre_pdf.TitreImprime``)."""
+    from corail.reports.titre_pdf import ImputationTitreImprimee, TitreImprime
+    from corail.services.titres import NATURES_PCE, TYPES_ASAP, TYPES_PCE
+
+    budget = session.get(Budget, p.budget_id)
+    tiers = session.get(Tiers, p.tiers_id) if p.tiers_id else None
+    bord = session.get(Bordereau, p.bordereau_id) if p.bordereau_id else None
+    libelles = dict(session.execute(select(Article.code, Article.libelle).where(
+        Article.nomenclature == budget.nomenclature,
+        Article.code.in_([i.article for i in p.imputations]))).all())
+
+    def code(modele, ident) -> str:
+        obj = session.get(modele, ident) if ident else None
+        return (getattr(obj, "code", None) or getattr(obj, "numero", "")) if obj else ""
+
+    avoir = origine = ""
+    if p.facture_demat_id:
+        fd = session.get(FactureDemat, p.facture_demat_id)
+        avoir = (f"Avoir N° {fd.numero} du {format_date(fd.date_emission)} reçu le "
+                 f"{format_date(fd.date_reception)} (Chorus Pro)")
+    if p.piece_origine_id:
+        o = session.get(Piece, p.piece_origine_id)
+        origine = f"Titre n° {o.numero} / {o.annee} du {format_date(o.date_emission)} ({format_eur(o.montant)})"
+    pjs = session.scalars(select(PJ.nom).join(PiecePJ, PiecePJ.pj_id == PJ.id)
+                          .where(PiecePJ.piece_id == p.id).order_by(PiecePJ.ordre)).all()
+    adresse = tuple(x for x in ((tiers.adresse1, tiers.adresse2, " ".join(
+        x for x in (tiers.code_postal, tiers.ville) if x)) if tiers else ()) if x)
+    nature = "Annulation-réduction" if p.nat_pce == "06" else NATURES_PCE.get(p.nat_pce or "", "")
+    return TitreImprime(
+        en_tete=tete, numero=p.numero, bordereau=bord.numero if bord else None,
+        date_emission=bord.date_emission if bord else p.date_emission,
+        debiteur=" ".join(x for x in ((tiers.civilite, tiers.prenom, tiers.nom) if tiers else ()) if x),
+        debiteur_adresse=adresse, debiteur_siret=(tiers.siret or "") if tiers else "",
+        objet=p.objet, pieces=p.pieces_justificatives,
+        type_piece=f"{p.type_pce or '01'} – {TYPES_PCE.get(p.type_pce or '01', '')}",
+        nature_piece=f"{p.nat_pce} – {nature}" if p.nat_pce else "",
+        imputations=tuple(ImputationTitreImprimee(
+            i.article, libelles.get(i.article, ""), i.designation, i.fonction or "",
+            code(Operation, i.operation_id), code(Service, i.service_id), code(Engagement, i.engagement_id),
+            i.montant_ht if i.montant_ht is not None else i.montant,
+            f"{format(i.taux_tva.normalize(), 'f').replace('.', ',')} %" if i.taux_tva is not None else "",
+            i.montant_tva or ZERO, i.montant) for i in p.imputations),
+        montant=p.montant, avec_tva=p.avec_tva,
+        type_asap=f"{p.type_asap} – {TYPES_ASAP[p.type_asap]}" if p.type_asap in TYPES_ASAP else "",
+        code_produit=p.code_produit or "", references_rattachement=p.references_rattachement or "",
+        avoir=avoir, origine=origine, date_echeance=p.date_echeance, pj=tuple(pjs),
+        lieu_date=f"À {_ville(tete)}, le {format_date(ctx.today())}")
+
+
+def imprimer_titres(session: Session, ctx: Context, chemin: Path, *, train: str | None = None,
+                    bordereau_id: int | None = None, titre_ids: list[int] | None = None,
+                    control: JobControl = NO_CONTROL) -> Impression:
+    """The titres of a bordereau, of a train, or chosen (all the exercice's when nothing is
+    given), in one PDF, with their bordereaux de titres beside it; étape *Impression* on the
+    avoirs they come from."""
+    from corail.domain.roles import CONSULTATION, RECETTES
+    from corail.services.habilitations import exiger
+
+    exiger(session, ctx, RECETTES, CONSULTATION, "imprimer des titres")
+    from corail.reports.titre_pdf import ecrire_titres_pdf
+
+    stmt = select(Piece).where(Piece.budget_id == ctx.budget_id, Piece.type_piece == TITRE,
+                               Piece.annee == ctx.exercice)
+    if bordereau_id is not None:
+        stmt = stmt.where(Piece.bordereau_id == bordereau_id)
+    elif titre_ids:
+        stmt = stmt.where(Piece.id.in_(titre_ids))
+    elif train is not None:
+        stmt = stmt.join(Train, Train.id == Piece.train_id).where(Train.nom == train)
+    pieces = session.scalars(stmt.order_by(Piece.numero.is_(None), Piece.numero, Piece.id)).all()
+    if not pieces:
+        raise ValidationError("Aucun titre à imprimer")
+    tete = en_tete(session, ctx)
+
+    def titres():
+        for n, p in enumerate(pieces, 1):
+            control.step(n, len(pieces))
+            yield titre_imprime(session, ctx, p, tete)
+
+    pages = _ecrire(chemin, lambda out: ecrire_titres_pdf(titres(), out, control=control))
+    pages_b, ecrits = imprimer_bordereaux(session, ctx, chemin, pieces)
+    _etapes_impression(session, ctx, chemin, pieces)
+    return Impression(Path(chemin), pages + pages_b, 0, titres=len(pieces), bordereaux=ecrits)

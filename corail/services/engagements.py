@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 from corail.context import Context
 from corail.db.models import Budget, Engagement, Imputation, Piece, Tiers
 from corail.domain.etats import EtatPiece
+from corail.domain.roles import CONSULTATION, DEPENSES, MODIFICATION
 from corail.errors import ValidationError
 from corail.money import ZERO, to_money
+from corail.services.habilitations import exiger
 from corail.services.nomenclature import article_imputable
 
 
@@ -44,6 +46,7 @@ def solde_engagement(session: Session, engagement_id: int, *, sauf_piece: int | 
 
 
 def lister_engagements(session: Session, ctx: Context) -> list[EngagementLigne]:
+    exiger(session, ctx, DEPENSES, CONSULTATION, "consulter les engagements")
     rows = session.execute(
         select(Engagement, Tiers.nom).outerjoin(Tiers, Tiers.id == Engagement.tiers_id)
         .where(Engagement.budget_id == ctx.budget_id).order_by(Engagement.numero)).all()
@@ -58,6 +61,7 @@ def lister_engagements(session: Session, ctx: Context) -> list[EngagementLigne]:
 def creer_engagement(session: Session, ctx: Context, *, numero: str, article: str,
                      montant: Decimal, objet: str = "", tiers_id: int | None = None,
                      date_engagement: date | None = None, numero_marche: str | None = None) -> EngagementLigne:
+    exiger(session, ctx, DEPENSES, MODIFICATION, "créer un engagement")
     numero = (numero or "").strip()
     if not numero or len(numero) > 50:
         raise ValidationError("N° d'engagement manquant ou trop long (50 caractères au plus)")

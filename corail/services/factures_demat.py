@@ -11,13 +11,15 @@ from sqlalchemy.orm import Session
 from corail.context import Context
 from corail.db.models import PJ, FactureDemat, Flux, Piece, StatutChorus
 from corail.domain.etats import EtatFactureDemat, EtatFlux, libelle_etat
+from corail.domain.roles import CONSULTATION, DEPENSES, SUIVI_DEMAT, TELEPROCEDURES
 from corail.errors import NotFound
 from corail.services.etapes import EtapeLigne, etapes_facture
+from corail.services.habilitations import exiger
 
 #: The three lists of *Intégration des flux pivots*.
 LISTES = {
     "a_creer": (EtatFactureDemat.A_TRAITER,),
-    "creees": (EtatFactureDemat.FACTUREE, EtatFactureDemat.MANDATEE),
+    "creees": (EtatFactureDemat.FACTUREE, EtatFactureDemat.MANDATEE, EtatFactureDemat.TITREE),
     "anomalies": (EtatFactureDemat.ANOMALIE, EtatFactureDemat.REJETEE, EtatFactureDemat.SUSPENDUE,
                   EtatFactureDemat.A_RECYCLER),
 }
@@ -89,6 +91,8 @@ def _motif(fd: FactureDemat) -> str:
 def lister_factures(session: Session, ctx: Context, *, etat: str | None = None,
                     liste: str | None = None, flux_id: int | None = None, texte: str | None = None,
                     limite: int | None = None) -> list[FactureDematLigne]:
+    exiger(session, ctx, (TELEPROCEDURES, SUIVI_DEMAT), CONSULTATION,
+           "consulter les factures dématérialisées")
     nb_pj = (select(PJ.facture_demat_id, func.count(PJ.id).label("n"),
                     func.min(PJ.type_pj).label("t1"))
              .group_by(PJ.facture_demat_id).subquery())
@@ -159,6 +163,8 @@ def _champs(fd: FactureDemat) -> tuple[tuple[str, str], ...]:
 
 
 def detail_facture(session: Session, ctx: Context, facture_id: int) -> FactureDematDetail:
+    exiger(session, ctx, (TELEPROCEDURES, DEPENSES, SUIVI_DEMAT), CONSULTATION,
+           "consulter une facture dématérialisée")
     fd = facture_demat(session, ctx, facture_id)
     (ligne,) = [l for l in lister_factures(session, ctx, flux_id=fd.flux_id) if l.id == fd.id]
     pjs = session.scalars(select(PJ).where(PJ.facture_demat_id == fd.id).order_by(PJ.numordre, PJ.id))

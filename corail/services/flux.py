@@ -6,10 +6,11 @@ the caller's transaction. Amounts are rounded to the cent here, once
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from corail.errors import ValidationError
 from corail.formats.mime import sniff
 from corail.formats.pivot_types import PivotFacture, PivotFlux, PivotPJ
 from corail.money import format_eur, to_money
-from corail.services.pj import nom_sur, stocker_contenu
+from corail.services.pj import DonneesHachees, nom_sur, stocker_contenu, stocker_contenus
 
 MOTIF_PAS_POUR_NOUS = "Cette facture ne nous est pas destinée"
 RENVOIS = ("complétée", "completee", "recyclée", "recyclee")
@@ -86,25 +87,9 @@ def router(session: Session, siret: str, code_service: str | None) -> Routage:
                          f"code service : {noms}")
 
 
-_DEJA = select(FactureDemat.id, Flux.lu_le, Flux.nom_fichier).join(Flux)
-_DEJA_MEME = _DEJA.where(FactureDemat.fournisseur_identifiant == bindparam("fournisseur"),
-                         FactureDemat.numero == bindparam("numero"),
-                         FactureDemat.date_emission == bindparam("emission"))
-_DEJA_CPRO = _DEJA.where(FactureDemat.id_cpro == bindparam("cpro"))
-
-
 def facture_connue(session: Session, f: PivotFacture) -> DejaRecue | None:
-    """An invoice already received: same Chorus Pro id, or same supplier, number and date.
-    (Statements built once with bound parameters: a flux of thousands of invoices asks often.)"""
-    conn = session.connection()
-    row = None
-    if f.id_cpro is not None:
-        row = conn.execute(_DEJA_CPRO.order_by(FactureDemat.id).limit(1), {"cpro": f.id_cpro}).first()
-    if row is None:
-        row = conn.execute(_DEJA_MEME.order_by(FactureDemat.id).limit(1), {
-            "fournisseur": f.fournisseur_identifiant, "numero": f.numero,
-            "emission": f.date_emission}).first()
-    return None if row is None else DejaRecue(*row)
+    """An invoice already received: same Chorus Pro id, or same supplier, number and date."""
+    return _connues(session, [f])[0]
 
 
 def _valeurs(flux: Flux, f: PivotFacture, routage: Routage) -> dict:
@@ -134,7 +119,13 @@ def _valeurs(flux: Flux, f: PivotFacture, routage: Routage) -> dict:
 
 
 # statements built once, parameters given apart: compiled once, cached (thousands of invoices)
-_INSERT_FACTURE = insert(FactureDemat).returning(FactureDemat.id)
+_INSERT_FACTURES = insert(FactureDemat).returning(FactureDemat.id, sort_by_parameter_order=True)
+_CONNUES_CPRO = select(FactureDemat.id_cpro, FactureDemat.id, Flux.lu_le, Flux.nom_fichier).join(
+    Flux).where(FactureDemat.id_cpro.in_(bindparam("cles", expanding=True))).order_by(FactureDemat.id)
+_CONNUES_NUMERO = select(
+    FactureDemat.fournisseur_identifiant, FactureDemat.numero, FactureDemat.date_emission,
+    FactureDemat.id, Flux.lu_le, Flux.nom_fichier,
+).join(Flux).where(FactureDemat.numero.in_(bindparam("cles", expanding=True))).order_by(FactureDemat.id)
 
 
 _INSERTS = {t: insert(t) for t in (FactureDematTva, FactureDematLigne, PJ, EtapeFacture)}
@@ -181,53 +172,133 @@ def enregistrer_facture(session: Session, ctx: Context, flux: Flux, f: PivotFact
     """One invoice of ``flux``: routing, anomalies, its PJ (``(meta, source of bytes, mime)``),
     its étapes. A Renvoi (Complétée/Recyclée) is linked to its earlier delivery.
     ``routages`` caches the routing of a flux's invoices (same debtor, same answer)."""
+    return enregistrer_factures(session, ctx, flux, [(f, pjs)], routages=routages)[0]
+
+
+def enregistrer_factures(session: Session, ctx: Context, flux: Flux,
+                         lot: Sequence[tuple[PivotFacture, Iterable[tuple[PivotPJ, object, str]]]], *,
+                         routages: dict | None = None) -> list[FactureEnregistree]:
+    """Several invoices of ``flux`` (a lot read from the file), as ``enregistrer_facture`` does
+    one by one but in a few statements: one query for the invoices already received, one
+    multi-row insert per table. An invoice repeating an earlier one of the lot waits for it to
+    be written, so that it is seen as already received (or as its Renvoi)."""
     routages = {} if routages is None else routages
-    cle = (f.debiteur_identifiant, f.code_service)
+    resultats: list[FactureEnregistree] = []
+    for morceau in _sans_repetition(lot):
+        resultats += _enregistrer_lot(session, ctx, flux, morceau, routages)
+    return resultats
+
+
+def _sans_repetition(lot):
+    morceau: list = []
+    cles: set = set()
+    for element in lot:
+        f = element[0]
+        siennes = {("meme", f.fournisseur_identifiant, f.numero, f.date_emission)}
+        if f.id_cpro is not None:
+            siennes.add(("cpro", f.id_cpro))
+        if siennes & cles:
+            yield morceau
+            morceau, cles = [], set()
+        morceau.append(element)
+        cles |= siennes
+    if morceau:
+        yield morceau
+
+
+def _connues(session: Session, factures: list[PivotFacture]) -> list[DejaRecue | None]:
+    """``facture_connue`` of each invoice, in two queries for the whole lot."""
+    conn = session.connection()
+    par_cpro: dict = {}
+    cpros = list({f.id_cpro for f in factures if f.id_cpro is not None})
+    if cpros:
+        for cpro, *deja in conn.execute(_CONNUES_CPRO, {"cles": cpros}):
+            par_cpro.setdefault(cpro, DejaRecue(*deja))
+    par_numero: dict = {}
+    for fournisseur, numero, emission, *deja in conn.execute(
+            _CONNUES_NUMERO, {"cles": list({f.numero for f in factures})}):
+        par_numero.setdefault((fournisseur, numero, emission), DejaRecue(*deja))
+    return [par_cpro.get(f.id_cpro) or par_numero.get((f.fournisseur_identifiant, f.numero,
+                                                        f.date_emission))
+            for f in factures]
+
+
+def _enregistrer_lot(session: Session, ctx: Context, flux: Flux, lot: list,
+                     routages: dict) -> list[FactureEnregistree]:
+    factures = [f for f, _ in lot]
     with session.no_autoflush:
-        if cle not in routages:
-            routages[cle] = router(session, *cle)
-        routage = routages[cle]
-        connue = facture_connue(session, f)
-    anomalie, code = routage.anomalie, ANOMALIE_DESTINATAIRE if routage.anomalie else None
-    if anomalie is None and (ecart := _ecart_montants(f)):
-        anomalie, code = ecart, ANOMALIE_MONTANTS
-    precedente = None
-    if connue is not None:
-        if (f.renvoi or "").strip().lower() in RENVOIS:
-            precedente = connue
-        elif anomalie is None:
-            anomalie = f"Facture déjà reçue (flux du {format_date(connue.lu_le)}, « {connue.nom_fichier} »)"
-            code = ANOMALIE_DOUBLON
-    # Core inserts: a flux of thousands of invoices is written without the ORM's bookkeeping
-    valeurs = _valeurs(flux, f, Routage(routage.budget_id, anomalie))
-    valeurs["facture_precedente_id"] = precedente.id if precedente else None
-    valeurs["code_anomalie"] = code
-    fid = session.connection().execute(_INSERT_FACTURE, valeurs).scalar_one()
-    _inserer(session, FactureDematTva, [
-        dict(facture_demat_id=fid, taux=f"{t.taux:f}", base_ht=to_money(t.base_ht),
-             montant_tva=to_money(t.montant_tva)) for t in f.tvas])
-    _inserer(session, FactureDematLigne, [
-        dict(facture_demat_id=fid, numordre=lg.numordre, reference_produit=lg.reference_produit,
-             prix_unitaire=f"{lg.prix_unitaire:f}", quantite=f"{lg.quantite:f}",
-             montant_ht=to_money(lg.montant_ht),
-             taux_tva=None if lg.taux_tva is None else f"{lg.taux_tva:f}") for lg in f.lignes])
-    pj_rows = []
-    for meta, source, mime in pjs:
-        contenu = stocker_contenu(session, ctx, source, nom=meta.nom)
+        for f in factures:
+            cle = (f.debiteur_identifiant, f.code_service)
+            if cle not in routages:
+                routages[cle] = router(session, *cle)
+        connues = _connues(session, factures)
+    lignes_factures, etapes = [], []
+    for f, connue in zip(factures, connues):
+        routage = routages[(f.debiteur_identifiant, f.code_service)]
+        anomalie, code = routage.anomalie, ANOMALIE_DESTINATAIRE if routage.anomalie else None
+        if anomalie is None and (ecart := _ecart_montants(f)):
+            anomalie, code = ecart, ANOMALIE_MONTANTS
+        precedente = None
+        if connue is not None:
+            if (f.renvoi or "").strip().lower() in RENVOIS:
+                precedente = connue
+            elif anomalie is None:
+                anomalie = (f"Facture déjà reçue (flux du {format_date(connue.lu_le)}, "
+                            f"« {connue.nom_fichier} »)")
+                code = ANOMALIE_DOUBLON
+        valeurs = _valeurs(flux, f, Routage(routage.budget_id, anomalie))
+        valeurs["facture_precedente_id"] = precedente.id if precedente else None
+        valeurs["code_anomalie"] = code
+        lignes_factures.append(valeurs)
+        complement = flux.nom_fichier
+        if precedente is not None:
+            complement += (f" — renvoi ({f.renvoi}) de la facture reçue le "
+                           f"{format_date(precedente.lu_le)}")
+        etapes.append([(Etape.LECTURE_FLUX, complement)]
+                      + ([(Etape.ANOMALIE, anomalie)] if anomalie else []))
+    # Core multi-row inserts: thousands of invoices without the ORM's bookkeeping
+    ids = session.connection().execute(_INSERT_FACTURES, lignes_factures).scalars().all()
+    tvas, lignes, pj_rows = [], [], []
+    maintenant = ctx.now()
+    for fid, f in zip(ids, factures):
+        tvas += [dict(facture_demat_id=fid, taux=f"{t.taux:f}", base_ht=to_money(t.base_ht),
+                      montant_tva=to_money(t.montant_tva)) for t in f.tvas]
+        lignes += [dict(facture_demat_id=fid, numordre=lg.numordre,
+                        reference_produit=lg.reference_produit,
+                        prix_unitaire=f"{lg.prix_unitaire:f}", quantite=f"{lg.quantite:f}",
+                        montant_ht=to_money(lg.montant_ht),
+                        taux_tva=None if lg.taux_tva is None else f"{lg.taux_tva:f}")
+                   for lg in f.lignes]
+    for fid, (meta, contenu, mime) in _pjs_stockees(session, ctx, ids, lot):
         pj_rows.append(dict(facture_demat_id=fid, contenu_id=contenu.id, numordre=meta.numordre,
                             nom=nom_sur(meta.nom), nom_origine=meta.nom_origine,
                             categorie=meta.categorie, type_pj=meta.type_pj, mime=mime,
                             mime_declare=meta.mime, taille=contenu.taille, sha256=contenu.sha256,
-                            origine="chorus", cree_le=ctx.now(), cree_par=ctx.utilisateur))
+                            origine="chorus", cree_le=maintenant, cree_par=ctx.utilisateur))
+    _inserer(session, FactureDematTva, tvas)
+    _inserer(session, FactureDematLigne, lignes)
     _inserer(session, PJ, pj_rows)
-    complement = flux.nom_fichier
-    if precedente is not None:
-        complement += f" — renvoi ({f.renvoi}) de la facture reçue le {format_date(precedente.lu_le)}"
-    etapes = [(Etape.LECTURE_FLUX, complement)] + ([(Etape.ANOMALIE, anomalie)] if anomalie else [])
     _inserer(session, EtapeFacture, [
-        dict(facture_demat_id=fid, horodatage=ctx.now(), etape=e.value, complement=c,
-             utilisateur=ctx.utilisateur) for e, c in etapes])
-    return FactureEnregistree(fid, valeurs["etat"])
+        dict(facture_demat_id=fid, horodatage=maintenant, etape=e.value, complement=c,
+             utilisateur=ctx.utilisateur) for fid, siennes in zip(ids, etapes) for e, c in siennes])
+    return [FactureEnregistree(fid, v["etat"]) for fid, v in zip(ids, lignes_factures)]
+
+
+def _pjs_stockees(session: Session, ctx: Context, ids: list[int], lot: list):
+    """``(facture id, (meta, Contenu, mime))`` of every PJ of the lot: contents already hashed
+    are stored together (``stocker_contenus``), any other source one by one."""
+    hachees, autres = [], []
+    for fid, (_, pjs) in zip(ids, lot):
+        for meta, source, mime in pjs:
+            if isinstance(source, (bytes, bytearray)):
+                source = DonneesHachees(bytes(source), hashlib.sha256(source).hexdigest(), len(source))
+            if isinstance(source, DonneesHachees):
+                hachees.append((fid, meta, source, mime))
+            else:
+                autres.append((fid, (meta, stocker_contenu(session, ctx, source, nom=meta.nom), mime)))
+    contenus = stocker_contenus(session, ctx, [h[2] for h in hachees])
+    return [(fid, (meta, contenu, mime)) for (fid, meta, _, mime), contenu in zip(hachees, contenus)
+            ] + autres
 
 
 def enregistrer_flux(
@@ -245,12 +316,10 @@ def enregistrer_flux(
     flux = creer_flux(session, ctx, nom_fichier=nom_fichier, sha256=sha256, taille=taille,
                       id_flx=pivot.id_flx, date_production=pivot.date_production,
                       version=version, source=source)
-    anomalies = 0
-    for f in pivot.factures:
-        row = enregistrer_facture(session, ctx, flux, f,
-                                  ((pj, pj.contenu, sniff(pj.contenu[:4096], declare=pj.mime))
-                                   for pj in f.pjs))
-        anomalies += row.etat == EtatFactureDemat.ANOMALIE
+    rows = enregistrer_factures(session, ctx, flux, [
+        (f, [(pj, pj.contenu, sniff(pj.contenu[:4096], declare=pj.mime)) for pj in f.pjs])
+        for f in pivot.factures])
+    anomalies = sum(row.etat == EtatFactureDemat.ANOMALIE for row in rows)
     flux.nb_factures = len(pivot.factures)
     session.flush()
     n = len(pivot.factures)

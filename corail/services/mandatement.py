@@ -24,12 +24,14 @@ from corail.domain.etats import (
     TRANSITIONS_FACTURE, TRANSITIONS_FACTURE_DEMAT, Etape, EtatFacture, EtatFactureDemat, EtatPiece,
     libelle_etat,
 )
+from corail.domain.roles import DEPENSES, MODIFICATION
 from corail.domain.workflow import changer_etat
 from corail.errors import NotFound, ValidationError
 from corail.money import ZERO, format_eur, to_money
 from corail.services.etapes import ajouter_etape
 from corail.services.factures_demat import actualiser_etat_flux, facture_demat
 from corail.services.fournisseurs import tiers_du_fournisseur
+from corail.services.habilitations import exiger
 from corail.services.nomenclature import article_imputable
 
 #: pivot ModePaiement → PES ModRegl
@@ -116,6 +118,7 @@ def _registre(session: Session, ctx: Context, fd: FactureDemat, tiers_id: int) -
 
 
 def facturer(session: Session, ctx: Context, ids: list[int] | None) -> Traitement:
+    exiger(session, ctx, DEPENSES, MODIFICATION, "facturer")
     factures, ignorees = _choisir(session, ctx, ids, (EtatFactureDemat.A_TRAITER,))
     traitees = []
     for fd in factures:
@@ -242,6 +245,7 @@ def mandater(session: Session, ctx: Context, ids: list[int] | None, *, train: st
              article: str | None = None, sommes_admises: Decimal | None = None,
              motif: str | None = None) -> Traitement:
     """Mandats (drafts) for the invoices ``ids`` (None: every eligible one), in one transaction."""
+    exiger(session, ctx, DEPENSES, MODIFICATION, "mandater")
     if sommes_admises is not None and not (motif or "").strip():
         raise ValidationError("Le motif des sommes admises est obligatoire")
     factures, ignorees = _choisir(session, ctx, ids,

@@ -25,11 +25,13 @@ from corail.domain.etats import (
     TRANSITIONS_FACTURE, TRANSITIONS_FACTURE_DEMAT, TRANSITIONS_PIECE, Etape, EtatFacture,
     EtatFactureDemat, EtatPiece,
 )
+from corail.domain.roles import CONSULTATION, DEPENSES, MODIFICATION
 from corail.domain.workflow import changer_etat
 from corail.errors import NotFound, ValidationError
 from corail.money import ZERO, format_eur, to_money
 from corail.services.etapes import ajouter_etape
 from corail.services.factures_demat import actualiser_etat_flux
+from corail.services.habilitations import exiger
 from corail.services.nomenclature import article_imputable
 
 MODES_AVEC_COMPTE = ("03", "05", "06")
@@ -171,6 +173,7 @@ def _appliquer(session: Session, ctx: Context, piece: Piece, s: MandatSaisie) ->
 
 
 def creer_mandat(session: Session, ctx: Context, saisie: MandatSaisie) -> MandatDetail:
+    exiger(session, ctx, DEPENSES, MODIFICATION, "saisir un mandat")
     piece = Piece(type_piece=MANDAT, budget_id=ctx.budget_id, annee=ctx.exercice,
                   etat=EtatPiece.BROUILLON, cree_le=ctx.now(), cree_par=ctx.utilisateur,
                   date_emission=ctx.today())
@@ -180,6 +183,7 @@ def creer_mandat(session: Session, ctx: Context, saisie: MandatSaisie) -> Mandat
 
 
 def modifier_mandat(session: Session, ctx: Context, mandat_id: int, saisie: MandatSaisie) -> MandatDetail:
+    exiger(session, ctx, DEPENSES, MODIFICATION, "modifier un mandat")
     piece = _mandat(session, ctx, mandat_id)
     _editable(piece)
     if piece.etat != EtatPiece.BROUILLON:
@@ -238,6 +242,7 @@ def controler(session: Session, piece: Piece) -> list[str]:
 
 
 def valider_mandat(session: Session, ctx: Context, mandat_id: int) -> MandatDetail:
+    exiger(session, ctx, DEPENSES, MODIFICATION, "valider un mandat")
     piece = _mandat(session, ctx, mandat_id)
     erreurs = controler(session, piece)
     if erreurs:
@@ -248,6 +253,7 @@ def valider_mandat(session: Session, ctx: Context, mandat_id: int) -> MandatDeta
 
 
 def devalider_mandat(session: Session, ctx: Context, mandat_id: int) -> MandatDetail:
+    exiger(session, ctx, DEPENSES, MODIFICATION, "dévalider un mandat")
     piece = _mandat(session, ctx, mandat_id)
     changer_etat(piece, TRANSITIONS_PIECE, EtatPiece.BROUILLON, nom=nom_mandat(piece),
                  raison="seul un mandat validé non numéroté revient en brouillon")
@@ -256,6 +262,7 @@ def devalider_mandat(session: Session, ctx: Context, mandat_id: int) -> MandatDe
 
 def supprimer_mandat(session: Session, ctx: Context, mandat_id: int) -> None:
     """A draft only; its invoice goes back to *Factures à créer* (or to the register)."""
+    exiger(session, ctx, DEPENSES, MODIFICATION, "supprimer un mandat")
     piece = _mandat(session, ctx, mandat_id)
     if piece.etat != EtatPiece.BROUILLON:
         raise ValidationError(f"{nom_mandat(piece)} : seul un brouillon se supprime")
@@ -279,6 +286,7 @@ def supprimer_mandat(session: Session, ctx: Context, mandat_id: int) -> None:
 
 def dupliquer_mandat(session: Session, ctx: Context, mandat_id: int) -> MandatDetail:
     """A new draft with the same tiers, objet and imputations (no invoice, no PJ)."""
+    exiger(session, ctx, DEPENSES, MODIFICATION, "dupliquer un mandat")
     source = detail_mandat(session, ctx, mandat_id).saisie
     return creer_mandat(session, ctx, replace(source, sommes_admises=False, motif_sommes_admises=None))
 
@@ -293,6 +301,7 @@ def _ligne(session: Session, p: Piece) -> MandatLigne:
 def lister_mandats(session: Session, ctx: Context, *, etat: str | None = None,
                    train: str | None = None) -> list[MandatLigne]:
     """The exercice's mandats, in one query (tiers and train joined)."""
+    exiger(session, ctx, DEPENSES, CONSULTATION, "consulter les mandats")
     stmt = (select(Piece, Tiers.nom, Train.nom)
             .outerjoin(Tiers, Tiers.id == Piece.tiers_id).outerjoin(Train, Train.id == Piece.train_id)
             .where(Piece.budget_id == ctx.budget_id, Piece.annee == ctx.exercice,
@@ -308,6 +317,7 @@ def lister_mandats(session: Session, ctx: Context, *, etat: str | None = None,
 
 
 def detail_mandat(session: Session, ctx: Context, mandat_id: int) -> MandatDetail:
+    exiger(session, ctx, DEPENSES, CONSULTATION, "consulter un mandat")
     p = _mandat(session, ctx, mandat_id)
     train = session.get(Train, p.train_id) if p.train_id else None
     saisie = MandatSaisie(

@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session
 
 from corail.context import Context
 from corail.db.models import PJ, PiecePJ
+from corail.domain.roles import DEPENSES, MODIFICATION
 from corail.errors import ValidationError
 from corail.formats.mime import sniff
+from corail.services.habilitations import exiger
 from corail.services.mandats import EDITABLES, _mandat, nom_mandat
 from corail.services.pj import enregistrer_pj, supprimer_pj
 
@@ -18,6 +20,7 @@ TAILLE_MAX = 100 * 1024 * 1024
 
 def ajouter_pj(session: Session, ctx: Context, mandat_id: int, chemin: Path | str) -> int:
     """Attach a file to the mandat (stored in the database, like Chorus Pro's PJ)."""
+    exiger(session, ctx, DEPENSES, MODIFICATION, "joindre une PJ à un mandat")
     piece = _mandat(session, ctx, mandat_id)
     if piece.etat not in EDITABLES:
         raise ValidationError(f"{nom_mandat(piece)} : numéroté, ses pièces jointes ne changent plus")
@@ -35,6 +38,7 @@ def ajouter_pj(session: Session, ctx: Context, mandat_id: int, chemin: Path | st
 
 
 def retirer_pj(session: Session, ctx: Context, mandat_id: int, pj_id: int) -> None:
+    exiger(session, ctx, DEPENSES, MODIFICATION, "retirer une PJ d'un mandat")
     piece = _mandat(session, ctx, mandat_id)
     if piece.etat not in EDITABLES:
         raise ValidationError(f"{nom_mandat(piece)} : numéroté, ses pièces jointes ne changent plus")

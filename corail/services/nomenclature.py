@@ -20,8 +20,10 @@ from corail.context import Context
 from corail.db.models import (
     Article, ArticleBudget, Budget, Chapitre, Fonction, Imputation, Operation, Service,
 )
+from corail.domain.roles import CONSULTATION, DEPENSES, ENVIRONNEMENT, MODIFICATION, RECETTES
 from corail.errors import NotFound, ValidationError
 from corail.nomenclature_data import load_articles, load_chapitres, load_fonctions
+from corail.services.habilitations import exiger
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ def rechercher_articles(
 
 
 def marquer_utilise(session: Session, ctx: Context, code: str, utilise: bool = True) -> None:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "modifier la nomenclature du budget")
     budget = session.get(Budget, ctx.budget_id)
     assert budget is not None
     art = article(session, budget.nomenclature, code)
@@ -151,6 +154,7 @@ class FonctionLigne:
 
 def lister_chapitres(session: Session, ctx: Context) -> list[ChapitreLigne]:
     """The chapitres of the budget's nomenclature, by code, with their article counts."""
+    exiger(session, ctx, (ENVIRONNEMENT, DEPENSES, RECETTES), CONSULTATION, "consulter la nomenclature")
     budget = _budget(session, ctx)
     articles = dict(session.execute(
         select(Article.chapitre, func.count()).where(Article.nomenclature == budget.nomenclature)
@@ -169,6 +173,7 @@ def lister_chapitres(session: Session, ctx: Context) -> list[ChapitreLigne]:
 def lister_fonctions(session: Session, ctx: Context, texte: str = "") -> list[FonctionLigne]:
     """The fonctions of the budget's nomenclature, by code; with ``texte``, those whose code
     starts with it or whose libellé contains every word of it (accents and case ignored)."""
+    exiger(session, ctx, (ENVIRONNEMENT, DEPENSES, RECETTES), CONSULTATION, "consulter les fonctions")
     budget = _budget(session, ctx)
     rows = session.scalars(select(Fonction).where(Fonction.nomenclature == budget.nomenclature)
                            .order_by(Fonction.code))
@@ -330,60 +335,72 @@ def _supprimer(session: Session, ctx: Context, axe: _Axe, objet_id: int) -> AxeL
 def lister_operations(session: Session, ctx: Context, *,
                       actives_seulement: bool = False) -> list[OperationLigne]:
     """The budget's opérations by code (case ignored), inactive ones included unless asked."""
+    exiger(session, ctx, (ENVIRONNEMENT, DEPENSES, RECETTES), CONSULTATION, "consulter les opérations")
     return _lister(session, ctx, OPERATION, actives_seulement)
 
 
 def creer_operation(session: Session, ctx: Context, code: str, libelle: str) -> OperationLigne:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "créer une opération")
     return _creer(session, ctx, OPERATION, code, libelle)
 
 
 def modifier_operation(session: Session, ctx: Context, operation_id: int, code: str,
                        libelle: str) -> OperationLigne:
     """New code and libellé; the code of an opération used by an imputation stays."""
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "modifier une opération")
     return _modifier(session, ctx, OPERATION, operation_id, code, libelle)
 
 
 def desactiver_operation(session: Session, ctx: Context, operation_id: int) -> OperationLigne:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "désactiver une opération")
     return _activer(session, ctx, OPERATION, operation_id, False)
 
 
 def reactiver_operation(session: Session, ctx: Context, operation_id: int) -> OperationLigne:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "réactiver une opération")
     return _activer(session, ctx, OPERATION, operation_id, True)
 
 
 def supprimer_operation(session: Session, ctx: Context, operation_id: int) -> OperationLigne | None:
     """Delete an unused opération (None); one used by an imputation is deactivated instead
     (its line is returned)."""
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "supprimer une opération")
     return _supprimer(session, ctx, OPERATION, operation_id)
 
 
 def lister_services(session: Session, ctx: Context, *,
                     actifs_seulement: bool = False) -> list[ServiceLigne]:
     """The budget's services by code (case ignored), inactive ones included unless asked."""
+    exiger(session, ctx, (ENVIRONNEMENT, DEPENSES, RECETTES), CONSULTATION, "consulter les services")
     return _lister(session, ctx, SERVICE, actifs_seulement)
 
 
 def creer_service(session: Session, ctx: Context, code: str, libelle: str) -> ServiceLigne:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "créer un service")
     return _creer(session, ctx, SERVICE, code, libelle)
 
 
 def modifier_service(session: Session, ctx: Context, service_id: int, code: str,
                      libelle: str) -> ServiceLigne:
     """New code and libellé; the code of a service used by an imputation stays."""
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "modifier un service")
     return _modifier(session, ctx, SERVICE, service_id, code, libelle)
 
 
 def desactiver_service(session: Session, ctx: Context, service_id: int) -> ServiceLigne:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "désactiver un service")
     return _activer(session, ctx, SERVICE, service_id, False)
 
 
 def reactiver_service(session: Session, ctx: Context, service_id: int) -> ServiceLigne:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "réactiver un service")
     return _activer(session, ctx, SERVICE, service_id, True)
 
 
 def supprimer_service(session: Session, ctx: Context, service_id: int) -> ServiceLigne | None:
     """Delete an unused service (None); one used by an imputation is deactivated instead
     (its line is returned)."""
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "supprimer un service")
     return _supprimer(session, ctx, SERVICE, service_id)
 
 

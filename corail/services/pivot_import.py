@@ -22,10 +22,14 @@ from corail.domain.etats import EtatFactureDemat
 from corail.errors import ValidationError
 from corail.formats.pivot_reader import BLOC, LecteurPivot, Limites, PivotRefuse, vider_dossier
 from corail.jobs import NO_CONTROL, JobControl
-from corail.services.flux import creer_flux, enregistrer_facture
-from corail.services.pj import FichierHache
+from corail.services.flux import creer_flux, enregistrer_factures
+from corail.services.pj import DonneesHachees
 
 RATIO_XML_MAX = 200
+# invoices recorded together (a few statements per lot, not per invoice); the PJ of a lot wait in
+# memory (or in temporary files beyond a megabyte each), so a lot is also bounded in bytes
+LOT_FACTURES = 200
+LOT_OCTETS = 8 * 2**20
 
 
 @dataclass(frozen=True)
@@ -130,10 +134,20 @@ def _empreinte(source: _Source) -> tuple[str, int]:
     return digest.hexdigest(), taille
 
 
-def _pjs(facture_lue) -> Iterator[tuple]:
-    for pj in facture_lue.pjs:
-        yield pj.meta, FichierHache(pj.fichier, pj.sha256), pj.mime
-        pj.fichier.unlink(missing_ok=True)
+def _pjs(facture_lue) -> list[tuple]:
+    return [(pj.meta, DonneesHachees(pj.donnees, pj.sha256, pj.taille), pj.mime)
+            for pj in facture_lue.pjs]
+
+
+def _fermer_en_cas_derreur(lecteur: LecteurPivot, lot: list) -> Iterator:
+    """The invoices read; when reading stops on an error, the PJ of the lot are closed."""
+    try:
+        yield from lecteur
+    except BaseException:
+        for lue in lot:
+            for pj in lue.pjs:
+                pj.donnees.close()
+        raise
 
 
 def _lire_source(session: Session, ctx: Context, source: _Source, sha: str, taille: int,
@@ -142,27 +156,41 @@ def _lire_source(session: Session, ctx: Context, source: _Source, sha: str, tail
     try:
         flux: Flux | None = None
         routages: dict = {}
-        a_traiter = anomalies = nb_pj = 0
+        lot: list = []
+        octets = nb_pj = 0
+        etats: list[str] = []
+
+        def enregistrer_lot() -> None:
+            etats.extend(r.etat for r in enregistrer_factures(
+                session, ctx, flux, [(lue.facture, _pjs(lue)) for lue in lot], routages=routages))
+            for lue in lot:
+                for pj in lue.pjs:
+                    pj.donnees.close()
+            lot.clear()
+
         with source.ouvrir() as f:
             lecteur = LecteurPivot(f, source.nom, temp, limites=limites, control=control,
                                    taille=taille)
-            for lue in lecteur:
+            for lue in _fermer_en_cas_derreur(lecteur, lot):
                 if flux is None:
                     flux = creer_flux(session, ctx, nom_fichier=source.nom, sha256=sha, taille=taille,
                                       id_flx=lecteur.en_tete.id_flx,
                                       date_production=lecteur.en_tete.date_production,
                                       version=lecteur.en_tete.version)
-                row = enregistrer_facture(session, ctx, flux, lue.facture, _pjs(lue),
-                                          routages=routages)
+                lot.append(lue)
                 nb_pj += len(lue.pjs)
-                if row.etat == EtatFactureDemat.ANOMALIE:
-                    anomalies += 1
-                else:
-                    a_traiter += 1
+                octets += sum(pj.taille for pj in lue.pjs)
+                if len(lot) >= LOT_FACTURES or octets >= LOT_OCTETS:
+                    enregistrer_lot()
+                    octets = 0
+            if lot:
+                enregistrer_lot()
         assert flux is not None  # the reader refuses a flux without invoice
-        flux.nb_factures = a_traiter + anomalies
+        anomalies = etats.count(EtatFactureDemat.ANOMALIE)
+        flux.nb_factures = len(etats)
         session.flush()
-        return FluxLu(flux.id, source.nom, flux.id_flx, flux.nb_factures, a_traiter, anomalies, nb_pj)
+        return FluxLu(flux.id, source.nom, flux.id_flx, flux.nb_factures, len(etats) - anomalies,
+                      anomalies, nb_pj)
     except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:
         raise PivotRefuse(f"{source.nom} : lecture impossible ({exc})") from None
     finally:

@@ -14,9 +14,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator, Sequence
 
-from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy import bindparam, delete, exists, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -49,6 +49,16 @@ class FichierHache:
 
     chemin: Path
     sha256: str
+
+
+@dataclass(frozen=True)
+class DonneesHachees:
+    """Bytes whose sha256 and size are already known (computed while they were decoded):
+    ``source`` is the bytes themselves or a binary file positioned at their start."""
+
+    source: bytes | BinaryIO
+    sha256: str
+    taille: int
 
 
 @dataclass(frozen=True)
@@ -133,6 +143,11 @@ def stocker_contenu(session: Session, ctx: Context,
         return _stocker_fichier(session, ctx, source, nom, taille_max)
     if isinstance(source, FichierHache):
         return _stocker_fichier(session, ctx, source.chemin, nom, taille_max, source.sha256)
+    if isinstance(source, DonneesHachees):
+        if taille_max is not None and source.taille > taille_max:
+            raise ValidationError(
+                f"Pièce jointe « {nom} » trop volumineuse (plus de {taille_max // 1_000_000} Mo)")
+        return stocker_contenus(session, ctx, [source])[0]
     contenu_id = session.execute(
         insert(PJContenu).values(sha256=None, taille=0, cree_le=ctx.now()).returning(PJContenu.id)
     ).scalar_one()
@@ -167,6 +182,67 @@ def stocker_contenu(session: Session, ctx: Context,
         session.execute(delete(PJContenu).where(PJContenu.id == contenu_id))
         return Contenu(session.scalar(select(PJContenu.id).where(PJContenu.sha256 == sha)), sha, taille)
     return Contenu(contenu_id, sha, taille)
+
+
+_INSERT_CONTENUS = {
+    nom: insert_dialecte(PJContenu).on_conflict_do_nothing(index_elements=["sha256"])
+    .returning(PJContenu.sha256, PJContenu.id)
+    for nom, insert_dialecte in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_IDS_PAR_SHA = select(PJContenu.sha256, PJContenu.id).where(
+    PJContenu.sha256.in_(bindparam("shas", expanding=True)))
+LOT_CHUNKS = 4 * CHUNK_SIZE  # bytes of small chunk rows sent in one executemany
+
+
+def stocker_contenus(session: Session, ctx: Context, lot: Sequence[DonneesHachees]) -> list[Contenu]:
+    """Several contents already hashed (the PJ of a lot of invoices), in a few statements: the
+    ones already stored are reused, the others inserted at once (``ON CONFLICT``: safe against
+    another workstation storing the same content meanwhile), and their chunk rows written
+    together. A content larger than a chunk is written chunk by chunk (memory stays bounded)."""
+    if not lot:
+        return []
+    conn = session.connection()
+    ids = dict(conn.execute(_IDS_PAR_SHA, {"shas": list({d.sha256 for d in lot})}).all())
+    nouveaux = {d.sha256: d for d in lot if d.sha256 not in ids}
+    if nouveaux:
+        inseres = dict(conn.execute(_INSERT_CONTENUS[session.get_bind().dialect.name], [
+            dict(sha256=d.sha256, taille=d.taille, cree_le=ctx.now()) for d in nouveaux.values()
+        ]).all())
+        ids.update(inseres)
+        if len(inseres) < len(nouveaux):  # stored meanwhile by another workstation
+            ids.update(conn.execute(_IDS_PAR_SHA, {"shas": [s for s in nouveaux if s not in inseres]}))
+        _ecrire_chunks(session, [(inseres[sha], d) for sha, d in nouveaux.items() if sha in inseres])
+    return [Contenu(ids[d.sha256], d.sha256, d.taille) for d in lot]
+
+
+def _ecrire_chunks(session: Session, contenus: list[tuple[int, DonneesHachees]]) -> None:
+    lignes: list[dict] = []
+    octets = 0
+    for contenu_id, donnees in contenus:
+        seq = 0
+        for seq, bloc in enumerate(_morceaux(donnees.source)):
+            if donnees.taille > CHUNK_SIZE:  # a large content: one row at a time
+                _ecrire_chunk(session, contenu_id, seq, bloc)
+            else:
+                lignes.append(dict(contenu_id=contenu_id, seq=seq, data=bloc))
+                octets += len(bloc)
+        if donnees.taille == 0:
+            lignes.append(dict(contenu_id=contenu_id, seq=0, data=b""))
+        if octets >= LOT_CHUNKS:
+            session.connection().execute(_INSERT_CHUNK, lignes)
+            lignes, octets = [], 0
+    if lignes:
+        session.connection().execute(_INSERT_CHUNK, lignes)
+
+
+def _morceaux(source: bytes | BinaryIO) -> Iterator[bytes]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        vue = memoryview(source)
+        for debut in range(0, len(vue), CHUNK_SIZE):
+            yield bytes(vue[debut:debut + CHUNK_SIZE])
+    else:
+        while bloc := source.read(CHUNK_SIZE):
+            yield bloc
 
 
 _INSERT_CHUNK = insert(PJChunk)

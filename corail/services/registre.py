@@ -13,9 +13,11 @@ from corail.context import Context
 from corail.db.models import Budget, Facture, Piece, Tiers
 from corail.domain.dgp import Suspension, debut_semestre, delai, interets_moratoires
 from corail.domain.etats import EtatFacture, EtatPiece
+from corail.domain.roles import CONSULTATION, DEPENSES
 from corail.errors import NotFound
 from corail.money import ZERO
 from corail.services.collectivites import taux_interets_au
+from corail.services.habilitations import exiger
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ def _ligne(session: Session, ctx: Context, f: Facture, budget: Budget) -> Factur
 
 def lister_registre(session: Session, ctx: Context, *, etat: str | None = None,
                     a_mandater: bool = False) -> list[FactureRegistre]:
+    exiger(session, ctx, DEPENSES, CONSULTATION, "consulter le registre des factures")
     budget = session.get(Budget, ctx.budget_id)
     stmt = select(Facture).where(Facture.budget_id == ctx.budget_id)
     if etat:
@@ -73,6 +76,7 @@ def lister_registre(session: Session, ctx: Context, *, etat: str | None = None,
 
 
 def facture_du_registre(session: Session, ctx: Context, facture_id: int) -> FactureRegistre:
+    exiger(session, ctx, DEPENSES, CONSULTATION, "consulter le registre des factures")
     f = session.get(Facture, facture_id)
     if f is None or f.budget_id != ctx.budget_id:
         raise NotFound(f"Facture {facture_id} absente du registre de ce budget")

@@ -22,10 +22,12 @@ from corail.db.models import (
 from corail.domain.identifiants import (
     valider_code_bud, valider_code_col, valider_id_post, valider_siret,
 )
+from corail.domain.roles import CONSULTATION, DEPENSES, ENVIRONNEMENT, MODIFICATION, TELEPROCEDURES
 from corail.errors import NotFound, ValidationError
 from corail.money import to_money
 from corail.services.collectivites import NOMENCLATURES, exercice_du_budget
 from corail.services.compteurs import NATURES, EtatCompteur, etats_compteurs, fixer_prochain
+from corail.services.habilitations import exiger
 from corail.services.reglages_demat import (
     NATURES_JURIDIQUES, budget_du_contexte, ecrire_parametre, enregistrer_recuperation,
     lire_parametre, lire_recuperation, texte,
@@ -93,6 +95,7 @@ class CollectiviteReglage:
 
 
 def lire_collectivite(session: Session, ctx: Context) -> CollectiviteReglage:
+    exiger(session, ctx, ENVIRONNEMENT, CONSULTATION, "consulter la collectivité")
     c = _collectivite(session, ctx)
     return CollectiviteReglage(c.nom, c.siret, c.adresse1 or "", c.adresse2 or "",
                                c.code_postal or "", c.ville or "", c.email or "",
@@ -101,6 +104,7 @@ def lire_collectivite(session: Session, ctx: Context) -> CollectiviteReglage:
 
 
 def enregistrer_collectivite(session: Session, ctx: Context, r: CollectiviteReglage) -> None:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "modifier la collectivité")
     c = _collectivite(session, ctx)
     if r.nature_juridique and r.nature_juridique not in NATURES_JURIDIQUES:
         raise ValidationError(f"Nature juridique inconnue : « {r.nature_juridique} »")
@@ -137,6 +141,7 @@ class TresorerieReglage:
 
 
 def lire_tresorerie(session: Session, ctx: Context) -> TresorerieReglage:
+    exiger(session, ctx, ENVIRONNEMENT, CONSULTATION, "consulter la trésorerie")
     p = _collectivite(session, ctx).poste_comptable
     if p is None:
         return TresorerieReglage("", "")
@@ -147,6 +152,7 @@ def lire_tresorerie(session: Session, ctx: Context) -> TresorerieReglage:
 def enregistrer_tresorerie(session: Session, ctx: Context, r: TresorerieReglage) -> None:
     """The collectivité's poste comptable. A new IdPost points the collectivité at that poste
     (created if unknown); the poste shared by several collectivités is never renumbered."""
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "modifier la trésorerie")
     coll = _collectivite(session, ctx)
     id_post = valider_id_post(r.id_post)
     valeurs = dict(
@@ -190,6 +196,7 @@ class TransfertReglage:
 
 
 def lire_transfert(session: Session, ctx: Context) -> TransfertReglage:
+    exiger(session, ctx, (ENVIRONNEMENT, TELEPROCEDURES), CONSULTATION, "consulter le transfert")
     coll, budget = _collectivite(session, ctx), budget_du_contexte(session, ctx)
     pes = lire_parametre(session, "transfert_pes", collectivite_id=coll.id, defaut={}) or {}
     return TransfertReglage(
@@ -216,6 +223,7 @@ def _repertoire(valeur: str, champ: str, *, requis: bool) -> str:
 
 
 def enregistrer_transfert(session: Session, ctx: Context, r: TransfertReglage) -> None:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "modifier le transfert")
     coll = _collectivite(session, ctx)
     if r.protocole not in PROTOCOLES:
         raise ValidationError(f"Protocole inconnu : « {r.protocole} »")
@@ -259,6 +267,7 @@ class BudgetChoix:
 
 
 def lire_budget(session: Session, ctx: Context) -> BudgetReglage:
+    exiger(session, ctx, ENVIRONNEMENT, CONSULTATION, "consulter le budget")
     b = budget_du_contexte(session, ctx)
     return BudgetReglage(b.libelle, b.siret, b.code_col, b.code_bud, b.nomenclature,
                          b.assujetti_tva, b.budget_rattache_id,
@@ -267,6 +276,7 @@ def lire_budget(session: Session, ctx: Context) -> BudgetReglage:
 
 def budgets_rattachables(session: Session, ctx: Context) -> list[BudgetChoix]:
     """The other budgets of the collectivité (a budget is never attached to itself)."""
+    exiger(session, ctx, ENVIRONNEMENT, CONSULTATION, "consulter les budgets")
     rows = session.scalars(
         select(Budget)
         .where(Budget.collectivite_id == ctx.collectivite_id, Budget.id != ctx.budget_id)
@@ -288,6 +298,7 @@ def _services(codes: tuple[str, ...]) -> list[str]:
 def enregistrer_budget(session: Session, ctx: Context, r: BudgetReglage) -> None:
     """Budgets may share a SIRET; they are then told apart by their Chorus Pro service codes,
     which therefore may not be those of another budget with the same SIRET."""
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "modifier le budget")
     b = budget_du_contexte(session, ctx)
     libelle = texte(r.libelle, "Libellé du budget", 100, requis=True)
     siret = valider_siret(r.siret)
@@ -334,11 +345,13 @@ class ReglageDelais:
 
 
 def lire_reglage(session: Session, ctx: Context) -> ReglageDelais:
+    exiger(session, ctx, (ENVIRONNEMENT, DEPENSES), CONSULTATION, "consulter les réglages")
     b = budget_du_contexte(session, ctx)
     return ReglageDelais(b.seuil_marches, b.delai_paiement_jours, b.indemnite_forfaitaire)
 
 
 def enregistrer_reglage(session: Session, ctx: Context, r: ReglageDelais) -> None:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "modifier les réglages")
     b = budget_du_contexte(session, ctx)
     seuil = None if r.seuil_marches is None else to_money(r.seuil_marches)
     if seuil is not None and seuil < 0:
@@ -372,11 +385,13 @@ class ChoixDefaut:
 
 
 def lire_defaut(session: Session, ctx: Context) -> ReglageDefaut:
+    exiger(session, ctx, (ENVIRONNEMENT, DEPENSES), CONSULTATION, "consulter les valeurs par défaut")
     b = budget_du_contexte(session, ctx)
     return ReglageDefaut(b.article_defaut, b.mode_reglement_defaut, b.train_defaut)
 
 
 def choix_defaut(session: Session, ctx: Context) -> ChoixDefaut:
+    exiger(session, ctx, (ENVIRONNEMENT, DEPENSES), CONSULTATION, "consulter les valeurs par défaut")
     b = budget_du_contexte(session, ctx)
     articles = session.execute(
         select(Article.code, Article.libelle)
@@ -392,6 +407,7 @@ def choix_defaut(session: Session, ctx: Context) -> ChoixDefaut:
 
 
 def enregistrer_defaut(session: Session, ctx: Context, r: ReglageDefaut) -> None:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "modifier les valeurs par défaut")
     b = budget_du_contexte(session, ctx)
     code = (r.article or "").strip()
     if not code:
@@ -423,12 +439,14 @@ RAISON_NON_MODIFIABLE = ("des numéros ont déjà été attribués : le prochain
 
 
 def lister_numerotation(session: Session, ctx: Context, annee: int) -> list[EtatCompteur]:
+    exiger(session, ctx, ENVIRONNEMENT, CONSULTATION, "consulter la numérotation")
     exercice_du_budget(session, ctx, annee)
     return etats_compteurs(session, ctx.budget_id, annee)
 
 
 def fixer_numerotation(session: Session, ctx: Context, annee: int, nature: str,
                        prochain: int) -> None:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "modifier la numérotation")
     exercice = exercice_du_budget(session, ctx, annee)
     if exercice.clos:
         raise ValidationError(f"L'exercice {annee} est clos : sa numérotation ne peut plus changer")

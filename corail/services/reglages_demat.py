@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 
 from corail.context import Context
 from corail.db.models import Budget, Collectivite, Parametre
+from corail.domain.roles import CONSULTATION, ENVIRONNEMENT, MODIFICATION, RECETTES, TELEPROCEDURES
 from corail.errors import NotFound, ValidationError
+from corail.services.habilitations import exiger
 
 # --- JSON parameters ------------------------------------------------------------------
 
@@ -111,6 +113,7 @@ class RecuperationReglage:
     compte: str = ""  # login of the structure's utilisateur technique
     client_id: str = ""  # PISTE application (OAuth client id)
     automatique: bool = False  # "Récupérer automatiquement les factures dématérialisées"
+    intervalle_minutes: int = 30  # automatic: at start, then every N minutes (mode service)
 
     @property
     def url_oauth(self) -> str | None:
@@ -123,6 +126,8 @@ def _cle_recuperation(siret: str) -> str:
 
 def lire_recuperation(session: Session, ctx: Context) -> RecuperationReglage:
     """The récupération settings of the structure (SIRET) of the context's budget."""
+    exiger(session, ctx, (ENVIRONNEMENT, TELEPROCEDURES), CONSULTATION,
+           "consulter la récupération des factures")
     budget = budget_du_contexte(session, ctx)
     data = lire_parametre(session, _cle_recuperation(budget.siret),
                           collectivite_id=budget.collectivite_id)
@@ -140,6 +145,7 @@ def _verifier_url(url: str) -> str:
 
 def enregistrer_recuperation(session: Session, ctx: Context,
                              reglage: RecuperationReglage) -> RecuperationReglage:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "modifier la récupération des factures")
     budget = budget_du_contexte(session, ctx)
     if reglage.mode not in MODES:
         raise ValidationError(f"Mode de récupération inconnu : {reglage.mode}")
@@ -153,6 +159,9 @@ def enregistrer_recuperation(session: Session, ctx: Context,
     if reglage.automatique and reglage.mode != "service":
         raise ValidationError("La récupération automatique des factures demande le mode service "
                               "(Paramétrage de la récupération des factures dématérialisées)")
+    if not isinstance(reglage.intervalle_minutes, int) or not 5 <= reglage.intervalle_minutes <= 1440:
+        raise ValidationError(f"Intervalle de récupération invalide : {reglage.intervalle_minutes} "
+                              f"(de 5 à 1440 minutes)")
     propre = replace(reglage, siret=budget.siret, url=url, compte=compte, client_id=client_id)
     donnees = asdict(propre)
     donnees.pop("siret")
@@ -234,12 +243,14 @@ _CP = re.compile(r"\d{5}")
 
 
 def lire_asap(session: Session, ctx: Context) -> AsapReglage:
+    exiger(session, ctx, (ENVIRONNEMENT, RECETTES), CONSULTATION, "consulter le paramétrage ASAP")
     return _depuis_dict(AsapReglage, lire_parametre(session, CLE_ASAP,
                                                     collectivite_id=ctx.collectivite_id),
                         AsapReglage())
 
 
 def enregistrer_asap(session: Session, ctx: Context, reglage: AsapReglage) -> AsapReglage:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "modifier le paramétrage ASAP")
     if session.get(Collectivite, ctx.collectivite_id) is None:
         raise NotFound("Collectivité introuvable")
     propre = {name: texte(getattr(reglage, name), label, longueur)
@@ -265,9 +276,31 @@ def enregistrer_asap(session: Session, ctx: Context, reglage: AsapReglage) -> As
     return resultat
 
 
+#: What an ASAP needs from the paramétrage (the PES_Facture's mandatory parts, and what the
+#: avis printed for the debtor must say: horaires, voies de recours).
+REQUIS_ASAP = ("collectivite", "adresse1", "code_postal", "ville", "horaires_ouverture",
+               "tresorerie_nom", "tresorerie_adresse1", "tresorerie_code_postal",
+               "tresorerie_ville", "modalites_reglement", "modalites_contestation", "ref_bdf")
+SIGNATAIRE_ASAP = ("signataire_nom", "signataire_prenom", "signataire_fonction")
+
+
+def champs_manquants_asap(reglage: AsapReglage, *, avec_signataire: bool = True) -> list[str]:
+    """Labels of the *PES Facture ASAP (Paramétrage global)* fields an ASAP needs and that are
+    empty (``avec_signataire``: the default signataire is used, so its fields are needed)."""
+    champs = REQUIS_ASAP + (SIGNATAIRE_ASAP if avec_signataire else ())
+    manquants = [LIMITES_ASAP[c][0] for c in champs if not (getattr(reglage, c) or "").strip()]
+    for champ, label, codes in (("categorie", "Catégorie", CATEGORIES),
+                                ("nature_juridique", "Nature juridique", NATURES_JURIDIQUES),
+                                ("mode_recouvrement", "Mode de recouvrement", MODES_RECOUVREMENT)):
+        if getattr(reglage, champ) not in codes:
+            manquants.append(label)
+    return manquants
+
+
 def asap_depuis_corail(session: Session, ctx: Context, actuel: AsapReglage) -> AsapReglage:
     """*Récup. paramétrage*: ``actuel`` with what Corail already knows of the collectivité and
     its poste comptable (fields Corail does not know are kept as they are). Not saved."""
+    exiger(session, ctx, (ENVIRONNEMENT, RECETTES), CONSULTATION, "récupérer le paramétrage ASAP")
     coll = session.get(Collectivite, ctx.collectivite_id)
     if coll is None:
         raise NotFound("Collectivité introuvable")
@@ -303,12 +336,14 @@ class ProtocoleReglage:
 
 
 def lire_protocole(session: Session, ctx: Context) -> ProtocoleReglage:
+    exiger(session, ctx, (ENVIRONNEMENT, TELEPROCEDURES), CONSULTATION, "consulter le protocole de transfert")
     data = lire_parametre(session, "protocole_pes", budget_id=ctx.budget_id)
     return _depuis_dict(ProtocoleReglage, data, ProtocoleReglage())
 
 
 def enregistrer_protocole(session: Session, ctx: Context,
                           reglage: ProtocoleReglage) -> ProtocoleReglage:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "modifier le protocole de transfert")
     budget_du_contexte(session, ctx)
     libelle = texte(reglage.libelle_col_bud, "Libellé collectivité/budget (LibelleColBud)", 38)
     fin_jur = texte(reglage.fin_jur, "N° FINESS juridique (FinJur)", 20)

@@ -20,11 +20,14 @@ from corail.db.models import Facture, StatutChorus, SuspensionFacture
 from corail.domain.etats import (
     TRANSITIONS_FACTURE_DEMAT, EnvoiStatut, Etape, EtatFacture, EtatFactureDemat,
 )
+from corail.domain.roles import MODIFICATION, TELEPROCEDURES
 from corail.domain.workflow import changer_etat
 from corail.errors import ValidationError
 from corail.services.etapes import ajouter_etape
 from corail.services.factures_demat import actualiser_etat_flux, facture_demat
 from corail.services.flux import ANOMALIE_DOUBLON
+from corail.services.habilitations import exiger
+from corail.services.statuts import ajouter_statut
 
 #: The motifs of the dialog *Informations complémentaires sur la nature du rejet ou de la suspension*.
 MOTIFS = {
@@ -80,6 +83,7 @@ def cible_du_rejet(code: str, suspendre: bool) -> EtatFactureDemat:
 def rejeter(session: Session, ctx: Context, facture_id: int, *, motif: str,
             code: str = "autre", suspendre: bool = False) -> RejetResultat:
     """``motif`` is the complément typed by the user; the coded motif is prefixed to it."""
+    exiger(session, ctx, TELEPROCEDURES, MODIFICATION, "rejeter ou suspendre une facture")
     cible = cible_du_rejet(code, suspendre)
     complement = (motif or "").strip()
     if not complement and code == "autre":
@@ -102,9 +106,7 @@ def rejeter(session: Session, ctx: Context, facture_id: int, *, motif: str,
         code_statut = ""
         texte += " (doublon : aucun statut envoyé à Chorus Pro)"
     else:
-        session.add(StatutChorus(facture_demat_id=fd.id, code=code_statut, motif=texte,
-                                 horodatage=ctx.now(), envoi=EnvoiStatut.A_TRANSMETTRE,
-                                 utilisateur=ctx.utilisateur))
+        ajouter_statut(session, ctx, fd, code_statut, motif=texte)  # checked as Chorus Pro would
     ajouter_etape(session, ctx, ETAPES[cible], facture_demat_id=fd.id, complement=texte)
     actualiser_etat_flux(session, fd.flux_id)
     session.flush()
@@ -113,6 +115,7 @@ def rejeter(session: Session, ctx: Context, facture_id: int, *, motif: str,
 
 def annuler_rejet(session: Session, ctx: Context, facture_id: int) -> AnnulationRejet:
     """Back to *Factures à créer* (or to the anomalies when no budget takes it)."""
+    exiger(session, ctx, TELEPROCEDURES, MODIFICATION, "annuler un rejet")
     fd = facture_demat(session, ctx, facture_id)
     if fd.etat not in CODES_STATUT:
         raise ValidationError(f"Facture {fd.numero} : elle n'est ni rejetée, ni suspendue, ni à recycler")

@@ -27,7 +27,9 @@ from corail.context import Context
 from corail.db.models import CompteBancaire, Tiers
 from corail.domain import identifiants as ident
 from corail.domain.identifiants import CATEGORIES_TIERS, NATURES_JURIDIQUES
+from corail.domain.roles import CONSULTATION, DEPENSES, ENVIRONNEMENT, MODIFICATION, RECETTES
 from corail.errors import NotFound, ValidationError
+from corail.services.habilitations import exiger
 
 CIVILITES = ("M.", "Mme")
 
@@ -241,11 +243,13 @@ def _tiers(session: Session, ctx: Context, tiers_id: int) -> Tiers:
 
 
 def lire_tiers(session: Session, ctx: Context, tiers_id: int) -> TiersDetail:
+    exiger(session, ctx, (ENVIRONNEMENT, DEPENSES, RECETTES), CONSULTATION, "consulter un tiers")
     return _detail(_tiers(session, ctx, tiers_id))
 
 
 def trouver_par_siret(session: Session, ctx: Context, siret: str) -> TiersDetail | None:
     """The tiers of the collectivité with this SIRET (spaces ignored), or None."""
+    exiger(session, ctx, (ENVIRONNEMENT, DEPENSES, RECETTES), CONSULTATION, "rechercher un tiers")
     compact = re.sub(r"\s", "", siret or "")
     t = session.scalars(select(Tiers).where(
         Tiers.collectivite_id == ctx.collectivite_id, Tiers.siret == compact)).first()
@@ -262,6 +266,7 @@ def rechercher_tiers(session: Session, ctx: Context, texte: str = "", *,
                      limite: int = 500) -> list[TiersLigne]:
     """Tiers whose name, first name, SIRET / identifier, postcode or city contain every word of
     ``texte`` (accents and case ignored; a SIRET may be typed with spaces), sorted by name."""
+    exiger(session, ctx, (ENVIRONNEMENT, DEPENSES, RECETTES), CONSULTATION, "rechercher un tiers")
     colonnes = (Tiers.id, Tiers.nom, Tiers.prenom, Tiers.type_identifiant, Tiers.identifiant,
                 Tiers.siret, Tiers.code_postal, Tiers.ville, Tiers.actif)
     rangs = sorted(session.execute(select(*colonnes).where(
@@ -298,6 +303,7 @@ def rechercher_tiers(session: Session, ctx: Context, texte: str = "", *,
 def creer_tiers(session: Session, ctx: Context, saisie: TiersSaisie,
                 comptes: Sequence[CompteSaisie] = ()) -> TiersDetail:
     """A new tiers with its first accounts (all or nothing, in the caller's transaction)."""
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "créer un tiers")
     valeurs = _valeurs(saisie)
     _verifier_siret_libre(session, ctx, valeurs["siret"], None)
     t = Tiers(collectivite_id=ctx.collectivite_id, cree_le=ctx.now(), **valeurs)
@@ -311,6 +317,7 @@ def creer_tiers(session: Session, ctx: Context, saisie: TiersSaisie,
 
 def modifier_tiers(session: Session, ctx: Context, tiers_id: int, saisie: TiersSaisie) -> TiersDetail:
     """New identity, address and contacts of a tiers (its accounts have their own services)."""
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "modifier un tiers")
     t = _tiers(session, ctx, tiers_id)
     valeurs = _valeurs(saisie)
     _verifier_siret_libre(session, ctx, valeurs["siret"], t.id)
@@ -375,6 +382,8 @@ def ajouter_compte(session: Session, ctx: Context, tiers_id: int, saisie: Compte
                    origine: str = "saisie", tolerer_iban_invalide: bool = False) -> TiersDetail:
     """A new bank account. ``tolerer_iban_invalide`` (flux pivot): an IBAN failing its check is
     kept, flagged invalid (``iban_valide`` False), instead of being refused."""
+    exiger(session, ctx, (ENVIRONNEMENT, DEPENSES, RECETTES), MODIFICATION,
+           "ajouter un compte bancaire à un tiers")
     t = _tiers(session, ctx, tiers_id)
     _nouveau_compte(ctx, t, saisie, origine=origine, tolerer_iban_invalide=tolerer_iban_invalide)
     session.flush()
@@ -384,6 +393,7 @@ def ajouter_compte(session: Session, ctx: Context, tiers_id: int, saisie: Compte
 def changer_iban(session: Session, ctx: Context, compte_id: int, saisie: CompteSaisie) -> TiersDetail:
     """The account gets a new IBAN: the old row is closed today (kept in the history) and a
     new row opened, principal if the old one was."""
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "changer l'IBAN d'un tiers")
     ancien = _compte(session, ctx, compte_id)
     iban, _ = ident.lire_iban(saisie.iban)
     if iban == ancien.iban:
@@ -401,6 +411,7 @@ def changer_iban(session: Session, ctx: Context, compte_id: int, saisie: CompteS
 def modifier_compte(session: Session, ctx: Context, compte_id: int, saisie: CompteSaisie) -> TiersDetail:
     """A changed IBAN goes through ``changer_iban``; otherwise BIC, titulaire, établissement
     and principal are corrected in place."""
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "modifier un compte bancaire")
     c = _compte(session, ctx, compte_id)
     if ident.lire_iban(saisie.iban)[0] != c.iban:
         return changer_iban(session, ctx, compte_id, saisie)
@@ -414,6 +425,7 @@ def modifier_compte(session: Session, ctx: Context, compte_id: int, saisie: Comp
 
 
 def definir_principal(session: Session, ctx: Context, compte_id: int) -> TiersDetail:
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "changer le compte principal d'un tiers")
     c = _compte(session, ctx, compte_id)
     _un_principal(c.tiers, c)
     session.flush()
@@ -422,6 +434,7 @@ def definir_principal(session: Session, ctx: Context, compte_id: int) -> TiersDe
 
 def retirer_compte(session: Session, ctx: Context, compte_id: int) -> TiersDetail:
     """The account is closed today (never deleted: mandats may use it); it stays in the history."""
+    exiger(session, ctx, ENVIRONNEMENT, MODIFICATION, "retirer un compte bancaire")
     c = _compte(session, ctx, compte_id)
     c.date_fin, c.principal = ctx.today(), False
     _un_principal(c.tiers)

@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 from corail.context import Context
 from corail.db.models import MANDAT, Piece, Train
 from corail.domain.etats import EtatPiece
+from corail.domain.roles import CONSULTATION, DEPENSES, MODIFICATION
 from corail.errors import NotFound, ValidationError
 from corail.money import ZERO
+from corail.services.habilitations import exiger
 from corail.services.mandats import EDITABLES, _mandat, controler, nom_mandat
 from corail.services.numerotation import Numerotation, numeroter
 
@@ -38,10 +40,12 @@ def _train(session: Session, ctx: Context, nom: str) -> Train:
 
 
 def lister_trains(session: Session, ctx: Context) -> list[TrainLigne]:
+    exiger(session, ctx, DEPENSES, CONSULTATION, "consulter les trains")
     out = []
     for t in session.scalars(select(Train).where(Train.budget_id == ctx.budget_id).order_by(Train.id)):
         pieces = session.scalars(select(Piece).where(
-            Piece.train_id == t.id, Piece.annee == ctx.exercice, Piece.numero.is_(None),
+            Piece.train_id == t.id, Piece.type_piece == MANDAT, Piece.annee == ctx.exercice,
+            Piece.numero.is_(None),
             Piece.etat.in_([EtatPiece.BROUILLON, EtatPiece.VALIDE]))).all()
         valides = [p for p in pieces if p.etat == EtatPiece.VALIDE]
         out.append(TrainLigne(t.id, t.nom, t.attente, len(pieces) - len(valides), len(valides),
@@ -51,6 +55,7 @@ def lister_trains(session: Session, ctx: Context) -> list[TrainLigne]:
 
 
 def creer_train(session: Session, ctx: Context, nom: str, *, attente: bool = False) -> TrainLigne:
+    exiger(session, ctx, DEPENSES, MODIFICATION, "créer un train")
     nom = (nom or "").strip()
     if not nom or len(nom) > 50:
         raise ValidationError("Nom du train manquant ou trop long (50 caractères au plus)")
@@ -63,6 +68,7 @@ def creer_train(session: Session, ctx: Context, nom: str, *, attente: bool = Fal
 
 def deplacer_mandats(session: Session, ctx: Context, mandat_ids: list[int], train: str) -> int:
     """Move not yet numbered mandats to another train (a régularisation stays in a waiting one)."""
+    exiger(session, ctx, DEPENSES, MODIFICATION, "changer des mandats de train")
     cible = _train(session, ctx, train)
     for mandat_id in mandat_ids:
         piece = _mandat(session, ctx, mandat_id)
@@ -79,6 +85,7 @@ def deplacer_mandats(session: Session, ctx: Context, mandat_ids: list[int], trai
 def liberer_train(session: Session, ctx: Context, nom: str, *, reference: str, le: date) -> Numerotation:
     """The trésorier's bordereau de régularisation arrived: the waiting train's mandats are
     validated, numbered and put in a bordereau carrying its reference and date."""
+    exiger(session, ctx, DEPENSES, MODIFICATION, "libérer un train d'attente")
     train = _train(session, ctx, nom)
     if not train.attente:
         raise ValidationError(f"« {nom} » n'est pas un train d'attente : numérotez-le directement")

@@ -152,8 +152,9 @@ def test_lire_mandater_rejeter_annuler_le_rejet(qtbot, ecran, state, boites, dia
     assert not dialogue.isVisible()
     assert numeros(ecran, "anomalies") == ["F-2", "F-9"]
     assert ligne(ecran, "anomalies", "F-2").motif == "Rejet : Autre motif — Prestation non commandée"
-    assert [(b.genre, b.titre) for b in boites] == [("information", "Rejeter")]
-    assert "Mode portail" in boites[0].texte and "Chorus Pro" in boites[0].texte
+    assert [(b.genre, b.titre) for b in boites] == [("question", "Rejeter")]
+    assert "Mode portail" in boites[0].texte and "Voulez-vous créer un flux de statut ?" in boites[0].texte
+    ecran.dialogue.reject()  # the transfer file's dialog: tests/ui/test_statuts_chorus.py
 
     # Annul. rejet brings it back
     cliquer(qtbot, ecran, "anomalies", "annuler_rejet", "F-2")
@@ -353,6 +354,7 @@ def test_anomalie_a_recycler_et_pieces_manquantes_suspendent(qtbot, ecran, state
     qtbot.mouseClick(rejet.valider, Qt.MouseButton.LeftButton)
     assert ligne(ecran, "anomalies", "F-9").motif == "À recycler : Cette facture ne nous est pas destinée"
     assert "« À recycler »" in boites[-1].texte
+    ecran.dialogue.reject()  # "Voulez-vous créer un flux de statut ?" → Oui: its dialog, closed
     cliquer(qtbot, ecran, "a_creer", "rejeter", "F-2", "F-3")  # two at once
     rejet = ecran.dialogue
     rejet.choisir_motif("pieces")

@@ -69,7 +69,8 @@ def test_menus_et_raccourcis(fenetre):
     assert list(menus) == ["Fichier", "Environnement", "Dépenses", "Recettes", "Téléprocédures", "?"]
     environnement = [a for a in menus["Environnement"].menu().actions()]
     assert [(a.text(), a.shortcut().toString()) for a in environnement] == [
-        ("Gestion des collectivités", "Ctrl+1"), ("Tiers", "Ctrl+2"), ("Nomenclature", "Ctrl+3")]
+        ("Gestion des collectivités", "Ctrl+1"), ("Tiers", "Ctrl+2"), ("Nomenclature", "Ctrl+3"),
+        ("Mon compte", "Ctrl+Shift+U"), ("Activités du gestionnaire", "Ctrl+Shift+G")]
     teleprocedures = menus["Téléprocédures"].menu().actions()
     assert [(a.text(), a.shortcut().toString()) for a in teleprocedures] == [
         ("Intégration des flux pivots", "Ctrl+4")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from corail.db.base import Base
@@ -15,8 +15,11 @@ class Flux(Base):
     """A pivot file read (Lecture). ``sha256`` of its bytes refuses reading it twice."""
 
     __tablename__ = "flux"
+    __table_args__ = (  # Suivi démat: the collectivité's flux by reading date (migration 0006)
+        Index("ix_flux_collectivite_lu_le", "collectivite_id", "lu_le"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    collectivite_id: Mapped[int] = mapped_column(ForeignKey("collectivite.id"), index=True)
+    collectivite_id: Mapped[int] = mapped_column(ForeignKey("collectivite.id"))
     nom_fichier: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     taille: Mapped[int] = mapped_column(BigInteger)
@@ -38,15 +41,25 @@ class FactureDemat(Base):
     """One invoice of a flux, as Chorus Pro delivered it (amounts rounded to the cent)."""
 
     __tablename__ = "facture_demat"
+    # Suivi démat (migration 0006): each search criterion leads through an index that also holds
+    # flux, budget and état, so a search never reads the table rows it does not show
+    __table_args__ = (
+        Index("ix_facture_demat_flux_etat", "flux_id", "etat", "budget_id"),
+        Index("ix_facture_demat_montant_ttc_flux", "montant_ttc", "flux_id", "budget_id", "etat"),
+        Index("ix_facture_demat_fournisseur_flux", "fournisseur_raison_sociale", "flux_id",
+              "budget_id", "etat"),
+        # the beginning of a number (LIKE 'x%', GLOB 'x*') whatever PostgreSQL's collation
+        Index("ix_facture_demat_numero", "numero", postgresql_ops={"numero": "text_pattern_ops"}),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    flux_id: Mapped[int] = mapped_column(ForeignKey("flux.id"), index=True)
+    flux_id: Mapped[int] = mapped_column(ForeignKey("flux.id"))
     numordre: Mapped[int] = mapped_column(Integer, default=1)
     budget_id: Mapped[int | None] = mapped_column(ForeignKey("budget.id"), index=True)
     etat: Mapped[str] = mapped_column(String(20), default=EtatFactureDemat.A_TRAITER, index=True)
     anomalie: Mapped[str | None] = mapped_column(Text)
     code_anomalie: Mapped[str | None] = mapped_column(String(20))  # destinataire | montants | doublon
     # DonneesFacture
-    numero: Mapped[str] = mapped_column(String(50), index=True)
+    numero: Mapped[str] = mapped_column(String(50))
     id_cpro: Mapped[int | None] = mapped_column(BigInteger, index=True)
     renvoi: Mapped[str | None] = mapped_column(String(20))
     id_facture_origine: Mapped[str | None] = mapped_column(String(50))
@@ -59,14 +72,14 @@ class FactureDemat(Base):
     mode_paiement_libelle: Mapped[str | None] = mapped_column(String(100))
     devise: Mapped[str] = mapped_column(String(3), default="EUR")
     montant_ht: Mapped[Decimal]
-    montant_ttc: Mapped[Decimal] = mapped_column(index=True)
+    montant_ttc: Mapped[Decimal]
     montant_net: Mapped[Decimal]
     numero_marche: Mapped[str | None] = mapped_column(String(50))
     numero_engagement: Mapped[str | None] = mapped_column(String(50))
     # Fournisseur
     fournisseur_type_identifiant: Mapped[str] = mapped_column(String(2))
     fournisseur_identifiant: Mapped[str] = mapped_column(String(50), index=True)
-    fournisseur_raison_sociale: Mapped[str] = mapped_column(String(255), index=True)
+    fournisseur_raison_sociale: Mapped[str] = mapped_column(String(255))
     fournisseur_code_pays: Mapped[str | None] = mapped_column(String(2))
     reference_bancaire_type: Mapped[str | None] = mapped_column(String(4))
     reference_bancaire_compte: Mapped[str | None] = mapped_column(String(50))
@@ -149,3 +162,10 @@ class StatutChorus(Base):
     transmis_le: Mapped[datetime | None]
     message: Mapped[str | None] = mapped_column(Text)
     utilisateur: Mapped[str] = mapped_column(String(50))
+    # migration 0004: who set it (corail, or chorus = read from Chorus Pro's history, e.g. by
+    # Hélios), the history line's id there, failed sends, and the CPPStatut file it went into
+    origine: Mapped[str] = mapped_column(String(10), default="corail", server_default="corail")
+    id_historique: Mapped[int | None] = mapped_column(BigInteger)
+    tentatives: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    fichier: Mapped[str | None] = mapped_column(String(255))
+    exporte_le: Mapped[datetime | None]

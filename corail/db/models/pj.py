@@ -44,6 +44,8 @@ class PJ(Base):
     nom_origine: Mapped[str | None] = mapped_column(String(255))
     categorie: Mapped[str | None] = mapped_column(String(50))
     type_pj: Mapped[str] = mapped_column(String(2), default="02")  # 01 facture | 02 complémentaire
+    # PES_PJ TypePJ (3 digits: 006 PES Facture ASAP…); None: not decided by the PJ itself
+    type_pj_pes: Mapped[str | None] = mapped_column(String(3))
     mime: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
     mime_declare: Mapped[str | None] = mapped_column(String(100))  # MimeTypePJ of the pivot
     taille: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -18,8 +18,20 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('statut_chorus', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('origine', sa.String(length=10), server_default='corail',
+                                      nullable=False))
+        batch_op.add_column(sa.Column('id_historique', sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column('tentatives', sa.Integer(), server_default='0',
+                                      nullable=False))
+        batch_op.add_column(sa.Column('fichier', sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column('exporte_le', corail.db.types.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('statut_chorus', schema=None) as batch_op:
+        batch_op.drop_column('exporte_le')
+        batch_op.drop_column('fichier')
+        batch_op.drop_column('tentatives')
+        batch_op.drop_column('id_historique')
+        batch_op.drop_column('origine')
