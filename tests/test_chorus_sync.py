@@ -3,7 +3,6 @@ integration, rejection pushed with its motif, failures kept and retried, Hélios
 picked up, ``corail chorus sync`` — and no secret anywhere but the keyring."""
 import base64
 import logging
-from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, inspect, select, text
@@ -11,7 +10,7 @@ from sqlalchemy import func, inspect, select, text
 from corail.chorus.client import ClientChorus, ConfigChorus, ErreurChorus
 from corail.chorus.synchro import synchroniser
 from corail.cli.main import main
-from corail.db.models import EtapeFacture, FactureDemat, Flux, StatutChorus
+from corail.db.models import EtapeFacture, FactureDemat, Flux
 from corail.formats.pivot_builder import build_pivot, exemple_facture, exemple_flux
 from corail.secrets import MOT_DE_PASSE, SECRET_CLIENT, MemoireSession, cle_structure, enregistrer_mot_de_passe
 from corail.services.reglages_demat import (

@@ -202,3 +202,42 @@ def test_pj_en_memoire_ou_dans_un_fichier_temporaire(tmp_path, zip_pj):
     assert lue.pjs[1].sha256 == hashlib.sha256(gros).hexdigest()
     for pj in lue.pjs:
         pj.donnees.close()
+
+
+def test_empreinte_du_flux_calculee_pendant_la_lecture(db, ctx, tmp_path):
+    """The flux is hashed while parsed; one of the same size as an earlier one is hashed first."""
+    import hashlib
+
+    from sqlalchemy import select
+
+    from corail.db.models import Flux
+    a, b = flux_simple("F-801"), flux_simple("F-802")
+    assert len(a) == len(b) and a != b
+    for nom, data in (("a.xml", a), ("b.xml", b)):
+        with db.transaction() as s:
+            assert importer_fichier(s, ctx, ecrire(tmp_path, nom, data)).nb_factures == 1
+    with db.lecture() as s:
+        assert s.execute(select(Flux.nom_fichier, Flux.sha256, Flux.taille).order_by(Flux.id)).all() == [
+            ("a.xml", hashlib.sha256(a).hexdigest(), len(a)), ("b.xml", hashlib.sha256(b).hexdigest(), len(b))]
+    avant = compter(db)
+    with pytest.raises(ValidationError, match="« b2.xml » déjà lu le 15/10/2026 \\(sous le nom « b.xml »\\)"):
+        with db.transaction() as s:
+            importer_fichier(s, ctx, ecrire(tmp_path, "b2.xml", b))
+    assert compter(db) == avant
+
+
+def test_flux_deja_lu_vu_en_fin_de_lecture(db, ctx, tmp_path):
+    """The check after reading (the size told nothing: e.g. a flux recorded meanwhile by another
+    workstation) refuses too, and leaves nothing."""
+    import hashlib
+
+    from corail.services.flux import creer_flux
+    data = flux_simple("F-803")
+    with db.transaction() as s:
+        creer_flux(s, ctx, nom_fichier="ailleurs.xml", sha256=hashlib.sha256(data).hexdigest(),
+                   taille=len(data) + 1)
+    avant = compter(db)
+    with pytest.raises(ValidationError, match="déjà lu le 15/10/2026 \\(sous le nom « ailleurs.xml »\\)"):
+        with db.transaction() as s:
+            importer_fichier(s, ctx, ecrire(tmp_path, "c.xml", data))
+    assert compter(db) == avant

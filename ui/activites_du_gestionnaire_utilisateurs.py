@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QComboBox, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget,
 )
 
+from corail.dates import format_date
 from corail.domain import roles
 from corail.services import habilitations, utilisateurs as us
 from corail.services.utilisateurs import UtilisateurLigne
@@ -26,13 +27,14 @@ def modele_utilisateurs(parent=None) -> TableauModel[UtilisateurLigne]:
         Colonne("Nom", lambda u: u.nom),
         Colonne("Prénom", lambda u: u.prenom),
         Colonne("Adresse de contact", lambda u: u.email or ""),
-        Colonne("Rôle", lambda u: roles.libelle_role(u.role)),
-        Colonne("Statut", lambda u: u.statut, centre=True),
-        Colonne("Dernière connexion", lambda u: u.derniere_connexion),
-        Colonne("Réactivé le", lambda u: u.date_reactivation),
-        Colonne("Espaces", lambda u: len(u.espaces), centre=True,
+        Colonne("Rôle", lambda u: roles.libelle_role(u.role),
                 infobulle=lambda u: "\n".join(roles.libelle_habilitation(e, n) for e, n in u.espaces)
                 or "aucun espace"),
+        Colonne("Statut", lambda u: u.statut, centre=True, infobulle=lambda u: ", ".join(
+            t for t in (u.date_desactivation and f"désactivé le {format_date(u.date_desactivation)}",
+                        u.date_reactivation and f"réactivé le {format_date(u.date_reactivation)}")
+            if t) or u.statut),
+        Colonne("Dernière connexion", lambda u: u.derniere_connexion),
     ], grise=lambda u: not u.actif, gras=lambda u: u.role == roles.GESTIONNAIRE_PRINCIPAL,
         parent=parent)
 
@@ -67,7 +69,7 @@ class OngletUtilisateurs(QWidget):
         barre.addWidget(self.bouton_role)
         barre.addStretch(1)
         self.modele = modele_utilisateurs(self)
-        self.vue = tableau(self.modele, self.modele.colonne("Adresse de contact"), triable=True)
+        self.vue = tableau(self.modele, None, triable=True)
         self.vue.selectionModel().selectionChanged.connect(lambda *_: self._choix())
         # -- Espaces et habilitations of the chosen user
         self.espaces = ChoixEspaces(self)
@@ -81,7 +83,7 @@ class OngletUtilisateurs(QWidget):
         colonne.addWidget(self.bouton_espaces)
         colonne.addWidget(self.bouton_mot_de_passe)
         colonne.addStretch(1)
-        self.boite_espaces.setMaximumWidth(340)
+        self.boite_espaces.setMaximumWidth(290)
         corps = QHBoxLayout()
         corps.addWidget(self.vue, 3)
         corps.addWidget(self.boite_espaces, 1)
@@ -103,7 +105,7 @@ class OngletUtilisateurs(QWidget):
             except habilitations.HabilitationManquante as exc:
                 lignes, refus = [], str(exc)
         self.principal = a.role == roles.GESTIONNAIRE_PRINCIPAL
-        garde = {u.login for u in self.choisis()}
+        garde = {u.login for u in self.choisis()} or {l.login for l in lignes[:1]}
         self.modele.remplacer(lignes)
         self.choisir(garde)
         self.bouton_creer.setEnabled(self.principal)

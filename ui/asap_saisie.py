@@ -142,8 +142,8 @@ class LignesAsapModel(QAbstractTableModel):
             if isinstance(calcul, str):
                 return "—"
             return format_eur({HT: calcul.montant_ht, TVA: calcul.montant_tva, TTC: calcul.montant_ttc}[col])
-        if role == Qt.ItemDataRole.ToolTipRole and isinstance(calcul, str):
-            return calcul
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return calcul if isinstance(calcul, str) else self._lignes[row][LIBELLE] or None
         if role == Qt.ItemDataRole.TextAlignmentRole and col != LIBELLE:
             return int(ALIGN_MONTANT.value)
         if role == Qt.ItemDataRole.ForegroundRole and isinstance(calcul, str) and col != LIBELLE:
@@ -240,7 +240,7 @@ class SaisieAsapDialog(QDialog):
         objet.addRow("Objet :", self.objet)
         for w in (entete, self.origine, objet, self.vue, bas, self.erreurs, cote, boutons):
             layout.addLayout(w) if isinstance(w, QHBoxLayout | QFormLayout) else layout.addWidget(w)
-        self.resize(900, 560)
+        self.resize(1000, 580)
         for sig in (self.modele.modelReset, self.modele.rowsInserted, self.modele.rowsRemoved,
                     self.modele.dataChanged):
             sig.connect(lambda *_a: self.actualiser())

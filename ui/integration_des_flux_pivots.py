@@ -249,11 +249,17 @@ class IntegrationDesFluxPivotsScreen(QWidget):
         if QMessageBox.question(self, "Emettre titre", texte + (f"\n\nÀ vérifier :{a_verifier}" if a_verifier
                                 else "") + "\n\nOuvrir le titre dans Recettes › Titres de recettes ?"
                                 ) == QMessageBox.StandardButton.Yes:
-            fenetre = self.window()
-            ecran = fenetre.ouvrir("titres_de_recettes") if hasattr(fenetre, "ouvrir") else None
-            if hasattr(ecran, "montrer_titre"):
-                ecran.montrer_titre(t.id)
+            self.ouvrir_titre(t.id)
         return res
+
+    def ouvrir_titre(self, titre_id: int) -> None:
+        """*Titres de recettes* (main window) on that titre."""
+        fenetre = self.window()
+        ecran = fenetre.ouvrir("titres_de_recettes") if hasattr(fenetre, "ouvrir") else None
+        if hasattr(ecran, "montrer_titre"):
+            ecran.montrer_titre(titre_id)
+        else:
+            QMessageBox.information(self, "Accès", "Le titre est dans Recettes › Titres de recettes.")
 
     def rejeter(self, cle: str) -> RejetDialog | None:
         choisies = self.listes[cle].choisies()
@@ -327,6 +333,9 @@ class IntegrationDesFluxPivotsScreen(QWidget):
         if len(choisies) != 1:
             return
         l = choisies[0]
+        if l.etat == D.TITREE and l.piece_id is not None:
+            self.ouvrir_titre(l.piece_id)
+            return
         if l.piece_id is not None:
             texte = f"Facture N° {l.numero} : mandat (id {l.piece_id})."
         else:

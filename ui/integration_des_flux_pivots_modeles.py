@@ -42,7 +42,7 @@ def _reception(l: FactureDematLigne) -> str:
 
 def acces(l: FactureDematLigne) -> str:
     if l.piece_id is not None:
-        return f"Mandat (id {l.piece_id})"
+        return f"{'Titre' if l.etat == 'titree' else 'Mandat'} (id {l.piece_id})"
     return "Registre des factures" if l.etat == "facturee" else ""
 
 

@@ -21,6 +21,7 @@ from corail.context import Clock, Context
 from corail.db.engine import Database
 from corail.services.contexte import BudgetLigne, ExerciceLigne, lister_budgets, lister_exercices
 from ui.ecrans import MODULES, Ecran, classe_ecran, ecran, ecrans_du_menu
+from ui.recuperation_factures import RecuperationFactures
 from ui.state import AppState
 
 TAILLE_DEFAUT = QSize(1280, 800)
@@ -162,6 +163,9 @@ class MainWindow(QMainWindow):
         state.contexte_change.connect(self._contexte_change)
         state.donnees_modifiees.connect(self._donnees_modifiees)
         self._afficher_contexte()
+        # mode service: the automatic récupération runs from the start, whatever screen is open
+        self.recuperation = RecuperationFactures(state, self, automatique=True)
+        self.recuperation.message.connect(lambda texte: self.statusBar().showMessage(texte, 60_000))
 
     # -- menus ---------------------------------------------------------------------------------
 

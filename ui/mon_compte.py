@@ -28,6 +28,8 @@ TITRE = "Mon compte"
 
 
 def texte_espaces(espaces: tuple[tuple[str, str], ...]) -> str:
+    if len(espaces) == len(roles.ESPACES) and len({n for _e, n in espaces}) == 1:
+        return f"Tous les espaces ({espaces[0][1]})"
     return ", ".join(f"{roles.libelle_espace(e)} ({n})" for e, n in espaces) or "aucun espace"
 
 

@@ -63,11 +63,12 @@ def choix_niveau() -> QComboBox:
 
 
 def boutons_dialogue(dialogue: QDialog, *libelles: str) -> tuple[QDialogButtonBox, list[QPushButton]]:
+    """The buttons in the order given (the last one cancels)."""
     boite = QDialogButtonBox()
     boutons = []
     for i, libelle in enumerate(libelles):
-        role = (QDialogButtonBox.ButtonRole.RejectRole if libelle in ("Annuler", "Quitter")
-                else QDialogButtonBox.ButtonRole.AcceptRole if i == len(libelles) - 2
+        role = (QDialogButtonBox.ButtonRole.RejectRole if i == len(libelles) - 1
+                else QDialogButtonBox.ButtonRole.AcceptRole if len(libelles) == 2
                 else QDialogButtonBox.ButtonRole.ActionRole)
         boutons.append(boite.addButton(libelle, role))
     boite.rejected.connect(dialogue.reject)

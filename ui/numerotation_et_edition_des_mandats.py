@@ -5,7 +5,7 @@ trains* leaves the waiting trains out, and says so when one holds mandats), see 
 mandats the numbering takes and the drafts it leaves out, **Numéroter** (confirmation, then a
 background job with progress and *Annuler*: gapless numbers, one bordereau per TypBord), then
 **Imprimer** the bordereau just created, or any bordereau of the exercice chosen in the list:
-the mandats PDF and its ``<nom>_bordereau_<n>.pdf`` next to it, then offer to open them.
+the mandats PDF and its bordereaux' PDF next to it (named by the service), then offer to open them.
 
 Both actions run through ``ui.jobs.run_job``; each job opens its own transaction. After the
 numbering ``state.signaler("mandats")``; the screen reloads on ``contexte_change`` and
@@ -336,7 +336,6 @@ class NumerotationEtEditionDesMandatsScreen(QWidget):
         retenir_dossier(settings, DOSSIER, chemin)
         state, ctx = self.state, self.state.ctx
         ids = {b.id for b in choisis}
-        bordereaux = [chemin.with_name(f"{chemin.stem}_bordereau_{b.numero}.pdf") for b in choisis]
 
         def faire(control: JobControl) -> Impression:
             with state.transaction() as session:
@@ -348,11 +347,11 @@ class NumerotationEtEditionDesMandatsScreen(QWidget):
 
         quoi = (f"du bordereau n° {choisis[0].numero}" if len(choisis) == 1
                 else f"des {len(choisis)} bordereaux")
-        return self._lancer("Imprimer", faire, lambda res: self._imprime(res, bordereaux),
+        return self._lancer("Imprimer", faire, self._imprime,
                             f"Impression des mandats {quoi}…")
 
-    def _imprime(self, res: Impression, bordereaux: list[Path]) -> None:
-        fichiers = [res.chemin] + [b for b in bordereaux if b.exists()]
+    def _imprime(self, res: Impression) -> None:
+        fichiers = [res.chemin, *res.bordereaux]
         liens = ", ".join(_lien(f) for f in fichiers)
         self.resultat.setText(f"Imprimé : {pluriel(res.mandats, 'mandat')}, "
                               f"{pluriel(res.pages, 'page')} — {liens}<br>Dossier : "

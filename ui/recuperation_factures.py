@@ -28,9 +28,11 @@ class RecuperationFactures(QObject):
     #: a line for the screen's message area
     message = Signal(str)
 
-    def __init__(self, state: AppState, parent: QWidget) -> None:
+    def __init__(self, state: AppState, parent: QWidget, *, automatique: bool = False) -> None:
+        """``automatique``: this one runs the timer (the main window's, from the start of the
+        app); the screens' buttons only run on demand."""
         super().__init__(parent)
-        self.state, self.ecran = state, parent
+        self.state, self.ecran, self.automatique = state, parent, automatique
         self.bouton = QPushButton(TITRE)
         self.bouton.clicked.connect(lambda: self.lancer())
         self.minuterie = QTimer(self)
@@ -52,7 +54,7 @@ class RecuperationFactures(QObject):
         self.bouton.setEnabled(self.service)
         self.bouton.setToolTip("Chercher les nouvelles factures dans Chorus Pro, les intégrer, "
                                "et transmettre les statuts en attente" if self.service else PORTAIL)
-        if self.service and reglage.automatique:
+        if self.service and reglage.automatique and self.automatique:
             self.minuterie.start(reglage.intervalle_minutes * 60_000)
             if demarrage:
                 QTimer.singleShot(0, lambda: self.lancer(auto=True))

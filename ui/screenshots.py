@@ -15,8 +15,10 @@ from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ui.accueil import AccueilDialog, CreationCollectiviteDialog
+from ui.activites_du_gestionnaire_dialogues import ConfirmationTransfertDialog
 from ui.ecrans import ECRANS
 from ui.main_window import TAILLE_DEFAUT, MainWindow
+from ui.mon_compte_dialogues import SollicitationDialog
 from ui.state import AppState
 
 #: how long a screen may keep loading in the background before its picture is taken
@@ -76,7 +78,10 @@ def capturer(state: AppState, utilisateur: str, dossier: Path) -> list[Path]:
     ecrits.append(_enregistrer(_avec_popup(fenetre), dossier / "collectivite-en-cours.png"))
     for dialogue, nom in ((AccueilDialog(state, utilisateur, fenetre), "bienvenue.png"),
                           (CreationCollectiviteDialog(state, utilisateur, fenetre),
-                           "creer-une-collectivite.png")):
+                           "creer-une-collectivite.png"),
+                          (SollicitationDialog(state, fenetre), "nouvelle-sollicitation.png"),
+                          (ConfirmationTransfertDialog(state, "m.durand", fenetre),
+                           "transfert-du-role-de-gestionnaire-principal.png")):
         dialogue.show()
         laisser_afficher()
         ecrits.append(_enregistrer(dialogue, dossier / nom))

@@ -82,6 +82,8 @@ class FormulaireTitre(QTabWidget):
         self.nat_pce = combo(natures, aucun="(selon les articles : fonctionnement ou investissement)")
         self.type_asap = combo(TYPES_ASAP, aucun="(aucun : pas d'avis des sommes à payer)")
         self.references = ligne(100, "Titre ou facture de rattachement")
+        for c in (self.type_pce, self.nat_pce, self.type_asap, self.references):
+            c.setMaximumWidth(520)
         self.date_echeance = ChampDate("Date d'échéance")
         self.marche, self.compte_tiers = ligne(50), ligne(20)
         self.compte_tiers.setMaximumWidth(200)

@@ -25,6 +25,8 @@ from pathlib import Path
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from corail.domain.roles import MODIFICATION, TELEPROCEDURES
+from corail.services.habilitations import exiger
 from corail.chorus.client import ClientChorus, ErreurChorus
 from corail.chorus.telechargement import lots, telecharger_lot
 from corail.context import Context
@@ -252,6 +254,7 @@ def lire_historiques(session: Session, ctx: Context, client: ClientChorus, siret
 def synchroniser(session: Session, ctx: Context, client: ClientChorus,
                  control: JobControl = NO_CONTROL) -> Synchronisation:
     """Fetch the new invoices, send the queued statuses, read the comptable's statuses."""
+    exiger(session, ctx, TELEPROCEDURES, MODIFICATION, "récupérer les factures de Chorus Pro")
     siret = lire_recuperation(session, ctx).siret
     control.message("Connexion à Chorus Pro (PISTE)…")
     client.jeton()  # refused: ErreurChorus, and nothing is written

@@ -350,7 +350,7 @@ def copier_borne(source: BinaryIO, cible: Path | BinaryIO, limite: int, ou: str)
             return copier_borne(source, out, limite, ou)
     empreinte = Empreinte()
     with source:
-        while bloc := source.read(EN_MEMOIRE):
+        while bloc := source.read(BLOC):
             empreinte.update(bloc)
             if empreinte.taille > limite:
                 raise PivotRefuse(f"{ou} : PJ trop volumineuse une fois décompressée")

@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, fields, replace
 
 from sqlalchemy.orm import Session
 
+from corail.domain.roles import CONSULTATION, ENVIRONNEMENT, MODIFICATION, RECETTES
+from corail.services.habilitations import exiger
 from corail.context import Context
 from corail.db.models import Bordereau, Piece, Tiers
 from corail.db.models.asap import AsapFacture
@@ -69,6 +71,7 @@ def _cle(tiers_id: int) -> str:
 
 
 def lire_exigences(session: Session, ctx: Context, tiers_id: int) -> ExigencesChorus:
+    exiger(session, ctx, (RECETTES, ENVIRONNEMENT), CONSULTATION, "voir les exigences Chorus Pro d'un débiteur")
     data = lire_parametre(session, _cle(tiers_id), collectivite_id=ctx.collectivite_id)
     if not isinstance(data, dict):
         return ExigencesChorus()
@@ -78,6 +81,7 @@ def lire_exigences(session: Session, ctx: Context, tiers_id: int) -> ExigencesCh
 
 def enregistrer_exigences(session: Session, ctx: Context, tiers_id: int,
                           exigences: ExigencesChorus) -> ExigencesChorus:
+    exiger(session, ctx, RECETTES, MODIFICATION, "régler les exigences Chorus Pro d'un débiteur")
     tiers = session.get(Tiers, tiers_id)
     if tiers is None or tiers.collectivite_id != ctx.collectivite_id:
         raise ValidationError(f"Tiers {tiers_id} introuvable dans la collectivité")

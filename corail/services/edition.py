@@ -15,6 +15,7 @@ from typing import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from corail.domain.roles import CONSULTATION, DEPENSES
 from corail.context import Context
 from corail.dates import format_date
 from corail.db.models import (
@@ -157,6 +158,7 @@ def imprimer_mandats(session: Session, ctx: Context, chemin: Path, *, train: str
                      bordereau_id: int | None = None, mandat_ids: list[int] | None = None,
                      control: JobControl = NO_CONTROL) -> Impression:
     """The mandats of a bordereau, of a train (numbered, not yet printed ones first), or chosen."""
+    exiger(session, ctx, DEPENSES, CONSULTATION, "imprimer des mandats")
     from corail.reports.mandat_pdf import ecrire_mandats_pdf
 
     stmt = select(Piece).where(Piece.budget_id == ctx.budget_id, Piece.type_piece == MANDAT,

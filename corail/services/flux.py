@@ -136,16 +136,21 @@ def _inserer(session: Session, table, lignes: list[dict]) -> None:
         session.connection().execute(_INSERTS[table], lignes)
 
 
-def creer_flux(session: Session, ctx: Context, *, nom_fichier: str, sha256: str, taille: int,
-               id_flx: str | None = None, date_production=None, version: str | None = None,
-               source: str = "fichier") -> Flux:
-    """The Flux row; a flux already read (same bytes) is refused with the date it was read."""
-    deja = session.scalars(select(Flux).where(Flux.sha256 == sha256)).one_or_none()
+def verifier_non_lu(session: Session, sha256: str, nom_fichier: str) -> None:
+    """Refuse a flux already read (same sha256: the same bytes), naming when and under what name."""
+    deja = session.execute(select(Flux.lu_le, Flux.nom_fichier).where(Flux.sha256 == sha256)).first()
     if deja is not None:
         raise ValidationError(
             f"Flux « {nom_fichier} » déjà lu le {format_date(deja.lu_le)} "
             f"(sous le nom « {deja.nom_fichier} »)"
         )
+
+
+def creer_flux(session: Session, ctx: Context, *, nom_fichier: str, sha256: str, taille: int,
+               id_flx: str | None = None, date_production=None, version: str | None = None,
+               source: str = "fichier") -> Flux:
+    """The Flux row; a flux already read (same bytes) is refused with the date it was read."""
+    verifier_non_lu(session, sha256, nom_fichier)
     flux = Flux(collectivite_id=ctx.collectivite_id, nom_fichier=nom_fichier[:255], sha256=sha256,
                 taille=taille, id_flx=id_flx, date_production=date_production, version=version,
                 source=source, etat=EtatFlux.LU, nb_factures=0, lu_le=ctx.now(),

@@ -22,7 +22,7 @@ from corail.services.habilitations import (
     HabilitationManquante, exiger_droit, journaliser, nom_budget,
 )
 from corail.services.utilisateurs import (
-    gestionnaire_principal, promouvoir, rattacher, trouver,
+    gestionnaire_principal, promouvoir, rattacher,
 )
 
 CONFIRMATION = "Je confirme le transfert de mon rôle de gestionnaire principal"

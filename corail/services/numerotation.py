@@ -17,6 +17,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from corail.domain.roles import CONSULTATION, DEPENSES, MODIFICATION, RECETTES
+from corail.services.habilitations import exiger
 from corail.context import Context
 from corail.db.models import (
     MANDAT, TITRE, Bordereau, Imputation, Piece, Train,
@@ -132,6 +134,7 @@ def numeroter(session: Session, ctx: Context, *, train: str | None = None,
               control: JobControl = NO_CONTROL, type_piece: str = MANDAT) -> Numerotation:
     """Number the validated mandats (``type_piece=TITRE``: titres) of ``train`` (None: every
     train but the waiting ones)."""
+    exiger(session, ctx, DEPENSES if type_piece == MANDAT else RECETTES, MODIFICATION, "numéroter")
     trains, avertissements = _trains(session, ctx, train, inclure_attente)
     ids = [t.id for t in trains]
     pieces = session.scalars(select(Piece).where(
@@ -159,6 +162,7 @@ def annuler_mandat(session: Session, ctx: Context, mandat_id: int, *, motif: str
                    montant: Decimal | None = None) -> int:
     """An annulation (whole amount) or réduction (``montant``) of a numbered mandat: a negative
     mandat, validated, numbered later on a type 02 bordereau. Returns its id."""
+    exiger(session, ctx, DEPENSES, MODIFICATION, "annuler un mandat")
     return annuler_piece(session, ctx, _mandat(session, ctx, mandat_id), motif=motif, montant=montant)
 
 
@@ -226,6 +230,7 @@ class BordereauLigne:
 
 def lister_bordereaux(session: Session, ctx: Context, *, type_piece: str | None = None) -> list[BordereauLigne]:
     """The exercice's bordereaux of mandats and of titres (``type_piece``: only those)."""
+    exiger(session, ctx, (DEPENSES, RECETTES), CONSULTATION, "voir les bordereaux")
     stmt = (select(Bordereau, Train.nom).outerjoin(Train, Train.id == Bordereau.train_id)
             .where(Bordereau.budget_id == ctx.budget_id, Bordereau.annee == ctx.exercice))
     if type_piece:

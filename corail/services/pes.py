@@ -23,6 +23,8 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from corail.domain.roles import CONSULTATION, MODIFICATION, SUIVI_DEMAT, TELEPROCEDURES
+from corail.services.habilitations import exiger
 from corail.context import Context
 from corail.db.models import (
     MANDAT, Bordereau, Budget, Collectivite, Compteur, PesAller, PesAllerBordereau, PesAllerPJ,
@@ -74,6 +76,7 @@ def _info(pa: PesAller) -> PesAllerInfo:
 
 def verifier_bordereaux(session: Session, ctx: Context, bordereau_ids: Iterable[int]) -> list[str]:
     """Every problem that would refuse the PES Aller of these bordereaux (empty: it can go)."""
+    exiger(session, ctx, TELEPROCEDURES, CONSULTATION, "contrôler des bordereaux avant le PES Aller")
     return preparer(session, ctx, bordereau_ids).problemes
 
 
@@ -193,6 +196,7 @@ def exporter_pes(session: Session, ctx: Context, bordereau_ids: Iterable[int],
                  dossier: Path | str | None = None, control: JobControl = NO_CONTROL) -> PesAllerInfo:
     """Write the PES Aller of ``bordereau_ids`` into ``dossier`` (default: the répertoire de
     transfert) and record it; refused with every problem found, writing nothing."""
+    exiger(session, ctx, TELEPROCEDURES, MODIFICATION, "générer un PES Aller")
     ids = list(dict.fromkeys(bordereau_ids))
     # another workstation exporting the same bordereaux waits here (PostgreSQL row locks)
     session.scalars(select(Bordereau.id).where(Bordereau.id.in_(ids)).with_for_update()).all()
@@ -240,12 +244,14 @@ def _version() -> str:
 
 def lister_pes_aller(session: Session, ctx: Context) -> list[PesAllerInfo]:
     """The budget's PES Aller files, newest first."""
+    exiger(session, ctx, (TELEPROCEDURES, SUIVI_DEMAT), CONSULTATION, "voir les PES Aller")
     rows = session.scalars(select(PesAller).where(PesAller.budget_id == ctx.budget_id)
                            .order_by(PesAller.genere_le.desc(), PesAller.id.desc()))
     return [_info(pa) for pa in rows]
 
 
 def pes_aller(session: Session, ctx: Context, pes_aller_id: int) -> PesAllerInfo:
+    exiger(session, ctx, (TELEPROCEDURES, SUIVI_DEMAT), CONSULTATION, "voir un PES Aller")
     pa = session.get(PesAller, pes_aller_id)
     if pa is None or pa.budget_id != ctx.budget_id:
         raise NotFound(f"PES Aller {pes_aller_id} introuvable pour ce budget")

@@ -18,6 +18,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from corail.domain.roles import CONSULTATION, MODIFICATION, SUIVI_DEMAT, TELEPROCEDURES
+from corail.services.habilitations import exiger
 from corail.context import Context
 from corail.db.models import (
     MANDAT, Bordereau, Budget, PesAcquittement, PesAcquittementErreur, PesAller, PesAllerBordereau,
@@ -227,6 +229,7 @@ def _pes_aller(session: Session, ctx: Context, acq: fa.Acquittement, nom: str) -
 
 def importer_acquittement(session: Session, ctx: Context, chemin: Path | str) -> AcquittementInfo:
     """Read an acquittement and apply it to the PES Aller it answers (see the module's doc)."""
+    exiger(session, ctx, TELEPROCEDURES, MODIFICATION, "importer un acquittement")
     chemin = Path(chemin)
     acq = fa.lire_acquittement(chemin)
     sha, taille = _sha256(chemin)
@@ -258,6 +261,7 @@ def importer_acquittement(session: Session, ctx: Context, chemin: Path | str) ->
 
 def lister_acquittements(session: Session, ctx: Context) -> list[AcquittementInfo]:
     """The budget's acquittements, newest first, with their errors."""
+    exiger(session, ctx, (TELEPROCEDURES, SUIVI_DEMAT), CONSULTATION, "voir les acquittements")
     rows = session.scalars(select(PesAcquittement).join(PesAller)
                            .where(PesAller.budget_id == ctx.budget_id)
                            .order_by(PesAcquittement.importe_le.desc(), PesAcquittement.id.desc()))

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import uuid
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corail.context import Context
@@ -22,14 +24,14 @@ from corail.domain.etats import EtatFactureDemat
 from corail.errors import ValidationError
 from corail.formats.pivot_reader import BLOC, LecteurPivot, Limites, PivotRefuse, vider_dossier
 from corail.jobs import NO_CONTROL, JobControl
-from corail.services.flux import creer_flux, enregistrer_factures
+from corail.services.flux import creer_flux, enregistrer_factures, verifier_non_lu
 from corail.services.pj import DonneesHachees
 
 RATIO_XML_MAX = 200
 # invoices recorded together (a few statements per lot, not per invoice); the PJ of a lot wait in
 # memory (or in temporary files beyond a megabyte each), so a lot is also bounded in bytes
 LOT_FACTURES = 200
-LOT_OCTETS = 8 * 2**20
+LOT_OCTETS = 4 * 2**20
 
 
 @dataclass(frozen=True)
@@ -122,16 +124,29 @@ def _borne(flux: BinaryIO, limite: int, nom: str) -> _Borne:
     return _Borne(flux, limite, nom)
 
 
-def _empreinte(source: _Source) -> tuple[str, int]:
-    digest, taille = hashlib.sha256(), 0
+def _empreinte(source: _Source) -> str:
+    digest = hashlib.sha256()
     try:
         with source.ouvrir() as f:
             while bloc := f.read(BLOC):
                 digest.update(bloc)
-                taille += len(bloc)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error, NotImplementedError) as exc:
         raise PivotRefuse(f"{source.nom} : lecture impossible ({exc})") from None
-    return digest.hexdigest(), taille
+    return digest.hexdigest()
+
+
+class _Hachage:
+    """A binary stream computing the sha256 and size of what is read from it: the flux is hashed
+    while it is parsed, not read twice."""
+
+    def __init__(self, flux: BinaryIO) -> None:
+        self.flux, self.sha, self.taille = flux, hashlib.sha256(), 0
+
+    def read(self, n: int = -1) -> bytes:
+        bloc = self.flux.read(n)
+        self.sha.update(bloc)
+        self.taille += len(bloc)
+        return bloc
 
 
 def _pjs(facture_lue) -> list[tuple]:
@@ -150,8 +165,13 @@ def _fermer_en_cas_derreur(lecteur: LecteurPivot, lot: list) -> Iterator:
         raise
 
 
-def _lire_source(session: Session, ctx: Context, source: _Source, sha: str, taille: int,
-                 limites: Limites, control: JobControl) -> FluxLu:
+def _lire_source(session: Session, ctx: Context, source: _Source, limites: Limites,
+                 control: JobControl) -> FluxLu:
+    """One XML: hashed while it is parsed, and refused as already read at the end (the
+    transaction then leaves nothing). When a flux of the same size was read before, it is
+    hashed first instead, so that reading it again is refused at once."""
+    if session.scalar(select(Flux.id).where(Flux.taille == source.taille).limit(1)) is not None:
+        verifier_non_lu(session, _empreinte(source), source.nom)
     temp = Path(tempfile.mkdtemp(prefix="corail-pivot-"))
     try:
         flux: Flux | None = None
@@ -169,11 +189,13 @@ def _lire_source(session: Session, ctx: Context, source: _Source, sha: str, tail
             lot.clear()
 
         with source.ouvrir() as f:
-            lecteur = LecteurPivot(f, source.nom, temp, limites=limites, control=control,
-                                   taille=taille)
+            hachage = _Hachage(f)
+            lecteur = LecteurPivot(hachage, source.nom, temp, limites=limites, control=control,
+                                   taille=source.taille)
             for lue in _fermer_en_cas_derreur(lecteur, lot):
-                if flux is None:
-                    flux = creer_flux(session, ctx, nom_fichier=source.nom, sha256=sha, taille=taille,
+                if flux is None:  # its sha256 once it is read; a unique placeholder meanwhile
+                    flux = creer_flux(session, ctx, nom_fichier=source.nom,
+                                      sha256=f"lecture {uuid.uuid4().hex}", taille=source.taille,
                                       id_flx=lecteur.en_tete.id_flx,
                                       date_production=lecteur.en_tete.date_production,
                                       version=lecteur.en_tete.version)
@@ -186,12 +208,14 @@ def _lire_source(session: Session, ctx: Context, source: _Source, sha: str, tail
             if lot:
                 enregistrer_lot()
         assert flux is not None  # the reader refuses a flux without invoice
+        verifier_non_lu(session, hachage.sha.hexdigest(), source.nom)
+        flux.sha256, flux.taille = hachage.sha.hexdigest(), hachage.taille
         anomalies = etats.count(EtatFactureDemat.ANOMALIE)
         flux.nb_factures = len(etats)
         session.flush()
         return FluxLu(flux.id, source.nom, flux.id_flx, flux.nb_factures, len(etats) - anomalies,
                       anomalies, nb_pj)
-    except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError) as exc:
         raise PivotRefuse(f"{source.nom} : lecture impossible ({exc})") from None
     finally:
         vider_dossier(temp)
@@ -204,9 +228,7 @@ def importer_fichier(session: Session, ctx: Context, chemin: Path | str, *,
     limites = limites or Limites()
     sources, archive = _sources(chemin, limites)
     try:
-        empreintes = [_empreinte(s) for s in sources]
-        lus = tuple(_lire_source(session, ctx, s, sha, taille, limites, control)
-                    for s, (sha, taille) in zip(sources, empreintes))
+        lus = tuple(_lire_source(session, ctx, s, limites, control) for s in sources)
     finally:
         if archive is not None:
             archive.close()

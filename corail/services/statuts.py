@@ -22,6 +22,8 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from corail.domain.roles import CONSULTATION, MODIFICATION, SUIVI_DEMAT, TELEPROCEDURES
+from corail.services.habilitations import exiger
 from corail.context import Context
 from corail.dates import format_date
 from corail.db.models import FactureDemat, Flux, Piece, StatutChorus
@@ -197,6 +199,7 @@ def statut_mandatement(session: Session, ctx: Context, piece: Piece) -> StatutCh
 def definir_statut(session: Session, ctx: Context, facture_id: int, code: str, *,
                    motif: str | None = None) -> StatutLigne:
     """A status the user sets by hand (07 Service fait); the others say where they come from."""
+    exiger(session, ctx, TELEPROCEDURES, MODIFICATION, "définir un statut Chorus Pro")
     fd = facture_demat(session, ctx, facture_id)
     if code in POURQUOI:
         raise ValidationError(f"Facture {fd.numero} : statut « {STATUTS_CHORUS[code][1]} » : "
@@ -219,6 +222,7 @@ def _perimetre(ctx: Context):
 
 def historique_statuts(session: Session, ctx: Context, facture_id: int) -> list[StatutLigne]:
     """Every status of the invoice, oldest first (queued here or read from Chorus Pro)."""
+    exiger(session, ctx, (TELEPROCEDURES, SUIVI_DEMAT), CONSULTATION, "voir l'historique des statuts")
     fd = facture_demat(session, ctx, facture_id)
     return [ligne(s, fd) for s in _statuts(session, fd.id)]
 
@@ -226,6 +230,7 @@ def historique_statuts(session: Session, ctx: Context, facture_id: int) -> list[
 def lister_statuts(session: Session, ctx: Context, *, a_saisir: bool = True,
                    statut: str | None = None, facture_id: int | None = None) -> list[StatutLigne]:
     """The statuses of the budget's invoices; ``a_saisir``: those not yet in Chorus Pro."""
+    exiger(session, ctx, (TELEPROCEDURES, SUIVI_DEMAT), CONSULTATION, "voir les statuts Chorus Pro")
     stmt = (select(StatutChorus, FactureDemat).join(FactureDemat)
             .join(Flux, Flux.id == FactureDemat.flux_id)
             .where(_perimetre(ctx), StatutChorus.code != ""))
@@ -255,6 +260,7 @@ def noter_transmis(session: Session, ctx: Context, statut: StatutChorus, *, mode
 
 def marquer_saisis(session: Session, ctx: Context, ids: list[int]) -> list[StatutLigne]:
     """Mode portail: the user has set these statuses in Chorus Pro by hand."""
+    exiger(session, ctx, TELEPROCEDURES, MODIFICATION, "marquer des statuts saisis dans Chorus Pro")
     faits = []
     for i in dict.fromkeys(ids):
         row = session.execute(select(StatutChorus, FactureDemat).join(FactureDemat)

@@ -16,6 +16,8 @@ from pathlib import Path
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from corail.domain.roles import MODIFICATION, TELEPROCEDURES
+from corail.services.habilitations import exiger
 from corail.context import Context
 from corail.dates import to_paris
 from corail.db.models import Budget, Collectivite, FactureDemat, Flux, StatutChorus
@@ -75,6 +77,7 @@ def exporter_statuts(session: Session, ctx: Context, dossier: Path | str | None 
                      reexporter: bool = False) -> ExportStatuts:
     """Write the CPPStatut file of the statuses still to set in Chorus Pro (those already in a
     file are left out unless ``reexporter``) and mark them with the file."""
+    exiger(session, ctx, TELEPROCEDURES, MODIFICATION, "créer un flux de statut")
     if statut is not None and statut not in STATUTS_CHORUS:
         raise ValidationError(f"Statut « {statut} » inconnu : codes 01 à 12")
     cible = _dossier(session, ctx, dossier)

@@ -22,6 +22,8 @@ from typing import Generic, TypeVar
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from corail.domain.roles import CONSULTATION, SUIVI_DEMAT, TELEPROCEDURES
+from corail.services.habilitations import exiger
 from corail.context import Context
 from corail.dates import PARIS, parse_date_fr
 from corail.db.models import MANDAT, Facture, FactureDemat, Flux, Piece
@@ -281,6 +283,7 @@ def _page(session: Session, stmt, compter, debut: int, taille: int) -> tuple[lis
 def rechercher_flux(session: Session, ctx: Context, criteres: CriteresSuivi = CriteresSuivi(), *,
                     debut: int = 0, taille: int = TAILLE_PAGE) -> Page[FluxSuivi]:
     """The collectivité's flux matching the criteria, the last read first."""
+    exiger(session, ctx, SUIVI_DEMAT, CONSULTATION, "rechercher dans le Suivi démat")
     criteres = verifier_criteres(criteres)
     factures = _conditions_factures(session, ctx, criteres)
     where = [*_conditions_flux(ctx, criteres), _ayant_factures(factures, _selective(criteres))]
@@ -328,6 +331,7 @@ def factures_du_flux(session: Session, ctx: Context, flux_id: int,
                      criteres: CriteresSuivi = CriteresSuivi(), *, debut: int = 0,
                      taille: int = TAILLE_PAGE) -> Page[FactureSuivi]:
     """The invoices of one flux (budget en cours, criteria), in the file's order."""
+    exiger(session, ctx, SUIVI_DEMAT, CONSULTATION, "voir les factures d'un flux")
     if session.scalar(select(Flux.id).where(Flux.id == flux_id,
                                             Flux.collectivite_id == ctx.collectivite_id)) is None:
         raise NotFound(f"Flux {flux_id} introuvable pour cette collectivité")
@@ -351,6 +355,7 @@ def verifier_facture(session: Session, ctx: Context, facture_id: int) -> None:
 
 def etapes(session: Session, ctx: Context, facture_id: int) -> list[EtapeLigne]:
     """The étapes of an invoice: date (JJ/MM/AAAA HHhMM), étape, complément and user."""
+    exiger(session, ctx, (SUIVI_DEMAT, TELEPROCEDURES), CONSULTATION, "voir les étapes d'une facture")
     verifier_facture(session, ctx, facture_id)
     return etapes_facture(session, facture_id)
 

@@ -15,6 +15,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from corail.domain.roles import CONSULTATION, SUIVI_DEMAT, TELEPROCEDURES
+from corail.services.habilitations import exiger
 from corail.context import Context
 from corail.db.models import (
     MANDAT, Bordereau, EtapeFacture, Facture, FactureDemat, Flux, PesAcquittement,
@@ -141,6 +143,7 @@ def _statut_chorus(session: Session, fd: FactureDemat) -> Jalon:
 
 def chronologie(session: Session, ctx: Context, facture_id: int) -> Chronologie:
     """The six steps of one invoice of the budget en cours (NotFound otherwise)."""
+    exiger(session, ctx, (SUIVI_DEMAT, TELEPROCEDURES), CONSULTATION, "voir le parcours d'une facture")
     verifier_facture(session, ctx, facture_id)
     fd = session.get(FactureDemat, facture_id)
     flux = session.get(Flux, fd.flux_id)

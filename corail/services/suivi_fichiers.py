@@ -20,6 +20,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from corail.domain.roles import CONSULTATION, SUIVI_DEMAT
+from corail.services.habilitations import exiger
 from corail.context import Context
 from corail.dates import UTC
 from corail.db.models import Collectivite, Flux
@@ -102,6 +104,7 @@ def fichiers_non_traites(session: Session, ctx: Context,
                          dossier: Path | str | None = None) -> FichiersNonTraites:
     """The XML and ZIP files of the reception folder (the collectivité's, unless ``dossier``)
     that hold a flux never read, the newest first."""
+    exiger(session, ctx, SUIVI_DEMAT, CONSULTATION, "voir les fichiers non traités")
     if dossier is None:
         dossier = session.get(Collectivite, ctx.collectivite_id).repertoire_flux or ""
     dossier = str(dossier)

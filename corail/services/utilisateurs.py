@@ -23,7 +23,7 @@ from corail.db.models import (
 )
 from corail.domain import roles
 from corail.domain.roles import GERER_UTILISATEURS, GESTIONNAIRE_PRINCIPAL, VOIR_UTILISATEURS
-from corail.errors import NotFound, ValidationError
+from corail.errors import ValidationError
 from corail.services.habilitations import (
     accorder, exiger_droit, journaliser, rattachement, tous_les_espaces, verifier_espace,
 )

@@ -20,7 +20,7 @@ EQUIPE = (
     ("p.martin", "Martin", "Paul", roles.GESTIONNAIRE_SECONDAIRE,
      {roles.RECETTES: M, roles.ENVIRONNEMENT: C, roles.ACTIVITES_GESTIONNAIRE: M}),
     ("s.leroy", "Leroy", "Sophie", roles.UTILISATEUR, {roles.DEPENSES: M}),
-    ("chorus.sync", "Compte technique Chorus Pro", "", roles.UTILISATEUR_TECHNIQUE,
+    ("chorus.sync", "Compte technique", "", roles.UTILISATEUR_TECHNIQUE,
      {roles.TELEPROCEDURES: M}),
 )
 

@@ -73,14 +73,17 @@ def test_menus_et_raccourcis(fenetre):
         ("Mon compte", "Ctrl+Shift+U"), ("Activités du gestionnaire", "Ctrl+Shift+G")]
     teleprocedures = menus["Téléprocédures"].menu().actions()
     assert [(a.text(), a.shortcut().toString()) for a in teleprocedures] == [
-        ("Intégration des flux pivots", "Ctrl+4")]
+        ("Intégration des flux pivots", "Ctrl+4"), ("Suivi démat", "Ctrl+Shift+D"),
+        ("Statuts Chorus Pro", "Ctrl+Shift+S")]
     depenses = menus["Dépenses"].menu().actions()
     assert menus["Dépenses"].isEnabled()
     assert ("Numérotation et édition des mandats", "Ctrl+9") in [
         (a.text(), a.shortcut().toString()) for a in depenses]
-    assert not menus["Recettes"].isEnabled()
-    assert menus["Recettes"].menu().actions() == []
-    assert "Pas encore disponible" in menus["Recettes"].toolTip()
+    assert menus["Recettes"].isEnabled()
+    assert [(a.text(), a.shortcut().toString()) for a in menus["Recettes"].menu().actions()] == [
+        ("Titres de recettes", "Ctrl+Shift+1"), ("Numérotation et édition des titres", "Ctrl+Shift+2")]
+    raccourcis = [a.shortcut().toString() for a in fenetre.actions.values()]
+    assert len(raccourcis) == len(set(raccourcis))  # no shortcut given twice
     changer, _separateur, quitter = menus["Fichier"].menu().actions()
     assert changer.shortcut().toString() == "Ctrl+0"
     assert quitter.text().replace("&", "") == "Quitter"

@@ -13,7 +13,8 @@ from ui.main_window import TAILLE_DEFAUT
 
 pytestmark = pytest.mark.gui
 
-AUTRES = ("accueil", "collectivite-en-cours", "bienvenue", "creer-une-collectivite")
+AUTRES = ("accueil", "collectivite-en-cours", "bienvenue", "creer-une-collectivite",
+          "nouvelle-sollicitation", "transfert-du-role-de-gestionnaire-principal")
 
 
 def test_captures_de_la_demo(qapp, tmp_path, capsys):

@@ -152,10 +152,15 @@ def test_recuperation_automatique_et_mode_portail(qtbot, state, boites, service)
             "mode": "service", "environnement": "personnalisee", "url": service.url,
             "compte": LOGIN, "client_id": CLIENT_ID, "automatique": True, "intervalle_minutes": 15},
             collectivite_id=state.ctx.collectivite_id)
+    from ui.main_window import MainWindow
+    fenetre = MainWindow(state)  # the automatic récupération belongs to the main window
+    qtbot.addWidget(fenetre)
+    recuperation = fenetre.recuperation
+    assert recuperation.minuterie.isActive() and recuperation.minuterie.interval() == 15 * 60_000
     ecran = StatutsChorusScreen(state)
     qtbot.addWidget(ecran)
-    recuperation = ecran.recuperation
-    assert recuperation.minuterie.isActive() and recuperation.minuterie.interval() == 15 * 60_000
+    assert ecran.recuperation.bouton.isEnabled()
+    assert not ecran.recuperation.minuterie.isActive()  # one timer in the app, not one per screen
     qtbot.waitUntil(lambda: recuperation.run is not None and recuperation.run.termine, timeout=15000)
     assert len(service.appels("rechercher/recipiendaire")) == 1  # at once, at start
     assert boites == []  # automatic: no dialog
@@ -163,5 +168,5 @@ def test_recuperation_automatique_et_mode_portail(qtbot, state, boites, service)
         ecrire_parametre(s, f"recuperation_factures:{SIRET}", {"mode": "portail"},
                          collectivite_id=state.ctx.collectivite_id)
     state.signaler("collectivite")
-    assert not recuperation.bouton.isEnabled() and not recuperation.minuterie.isActive()
+    assert not ecran.recuperation.bouton.isEnabled() and not recuperation.minuterie.isActive()
     assert "Mode portail" in recuperation.bouton.toolTip()

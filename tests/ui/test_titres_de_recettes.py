@@ -126,7 +126,8 @@ def test_avec_tva_totaux_exacts_et_axes(ecran, state, debiteur):
 
 def test_refus_de_valider_toutes_les_raisons_rien_ecrit(ecran, state, boites):
     with state.transaction() as session:
-        sans_adresse = creer_tiers(session, state.ctx, TiersSaisie(nom="Martin", prenom="Paul", type_identifiant="09", cat_tiers="01", nat_jur="01")).id
+        sans_adresse = creer_tiers(session, state.ctx, TiersSaisie(
+            nom="Martin", prenom="Paul", type_identifiant="09", cat_tiers="01", nat_jur="01")).id
     _saisir(ecran, sans_adresse, [("70323", "0", None)], asap="01")
     assert not ecran.valider()
     (boite,) = [b for b in boites if b.genre == "warning"]
@@ -168,7 +169,7 @@ def _taper_lignes(dialogue: SaisieAsapDialog, lignes) -> None:
             assert m.setData(m.index(row, col), valeur)
 
 
-def test_asap_saisie_totaux_en_direct_refus_puis_enregistree(ecran, state, debiteur, boites):
+def test_asap_saisie_totaux_en_direct_refus_puis_enregistree(qtmodeltester, ecran, state, debiteur, boites):
     with state.transaction() as session:
         parametrer(session, state.ctx)
     titre = _titre_asap(state, debiteur)
@@ -184,6 +185,7 @@ def test_asap_saisie_totaux_en_direct_refus_puis_enregistree(ecran, state, debit
         assert lire_asap_titre(session, state.ctx, titre) is None
     _taper_lignes(dialogue, LIGNES)
     m = dialogue.modele
+    qtmodeltester.check(m)
     assert m.data(m.index(1, TTC)) == "60,00"  # 1,5 × 33,33 = 49,995 → 50,00 HT + 10,00
     assert "Égal au titre (TTC)" in dialogue.ecart.text()
     m.setData(m.index(1, QUANTITE), "1,555")
@@ -211,7 +213,8 @@ def test_asap_importee_attachee_ou_refusee(ecran, state, debiteur, boites, tmp_p
     _choisir(ecran, titre)
     dialogue = ecran.pes_facture_asap()
     for fichier in (faux, bon):
-        monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, f=fichier, **k: (str(f), "")))
+        monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                            staticmethod(lambda *a, f=fichier, **k: (str(f), "")))
         dialogue.importer()
         if fichier is faux:
             assert "fluo_faux.xml" in boites[-1].texte and "différent" in boites[-1].texte
