@@ -217,8 +217,9 @@ def test_empreinte_du_flux_calculee_pendant_la_lecture(db, ctx, tmp_path):
         with db.transaction() as s:
             assert importer_fichier(s, ctx, ecrire(tmp_path, nom, data)).nb_factures == 1
     with db.lecture() as s:
-        assert s.execute(select(Flux.nom_fichier, Flux.sha256, Flux.taille).order_by(Flux.id)).all() == [
-            ("a.xml", hashlib.sha256(a).hexdigest(), len(a)), ("b.xml", hashlib.sha256(b).hexdigest(), len(b))]
+        lus = s.execute(select(Flux.nom_fichier, Flux.sha256, Flux.taille).order_by(Flux.id)).all()
+    assert lus == [("a.xml", hashlib.sha256(a).hexdigest(), len(a)),
+                   ("b.xml", hashlib.sha256(b).hexdigest(), len(b))]
     avant = compter(db)
     with pytest.raises(ValidationError, match="« b2.xml » déjà lu le 15/10/2026 \\(sous le nom « b.xml »\\)"):
         with db.transaction() as s:
@@ -241,3 +242,21 @@ def test_flux_deja_lu_vu_en_fin_de_lecture(db, ctx, tmp_path):
         with db.transaction() as s:
             importer_fichier(s, ctx, ecrire(tmp_path, "c.xml", data))
     assert compter(db) == avant
+
+
+def test_facture_a_nombreuses_pj(tmp_path):
+    """Past ``SPOOLS_EN_MEMOIRE`` files in memory, the PJ of an invoice wait on disk: same bytes."""
+    from dataclasses import replace
+
+    from corail.formats.pivot_reader import SPOOLS_EN_MEMOIRE
+    from corail.formats.pivot_types import PivotPJ
+
+    contenus = [b"%PDF-1.4 " + bytes([n]) * (1000 + n) for n in range(2 * SPOOLS_EN_MEMOIRE + 3)]
+    facture = replace(exemple_facture("F-705", siret_debiteur="21310555400017", code_service=None,
+                                      avec_pdf=False),
+                      pjs=tuple(PivotPJ(n + 1, f"p{n}.pdf", "02", "application/pdf", c)
+                                for n, c in enumerate(contenus)))
+    (lue,) = LecteurPivot(io.BytesIO(build_pivot(exemple_flux(facture))), "x.xml", tmp_path)
+    assert [pj.donnees.read() for pj in lue.pjs] == contenus
+    for pj in lue.pjs:
+        pj.donnees.close()

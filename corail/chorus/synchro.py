@@ -25,19 +25,22 @@ from pathlib import Path
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from corail.domain.roles import MODIFICATION, TELEPROCEDURES
-from corail.services.habilitations import exiger
 from corail.chorus.client import ClientChorus, ErreurChorus
 from corail.chorus.telechargement import lots, telecharger_lot
 from corail.context import Context
 from corail.dates import PARIS, format_date
 from corail.db.models import Collectivite, FactureDemat, Flux, StatutChorus
 from corail.domain.etats import (
-    STATUTS_CHORUS, STATUTS_COMPTABLE, EnvoiStatut, Etape,
+    STATUTS_CHORUS,
+    STATUTS_COMPTABLE,
+    EnvoiStatut,
+    Etape,
 )
+from corail.domain.roles import MODIFICATION, TELEPROCEDURES
 from corail.errors import CorailError
 from corail.jobs import NO_CONTROL, JobControl
 from corail.services.etapes import ajouter_etape
+from corail.services.habilitations import exiger
 from corail.services.pivot_import import FluxLu, importer_fichier
 from corail.services.reglages_demat import lire_recuperation
 from corail.services.statuts import ENVOYES, noter_transmis

@@ -53,6 +53,15 @@ class Empreinte:
             self.debut += data[:4096 - len(self.debut)]
 
 
+def spool(dossier, en_memoire: bool = True) -> SpooledTemporaryFile:
+    """A temporary file kept in memory up to ``EN_MEMOIRE`` bytes (``en_memoire=False``: on disk
+    at once, when enough PJ already wait in memory)."""
+    fichier = SpooledTemporaryFile(max_size=EN_MEMOIRE, dir=dossier)
+    if not en_memoire:
+        fichier.rollover()
+    return fichier
+
+
 def _reference(m: re.Match) -> bytes:
     if m.group(3):
         return _ENTITES[m.group(3)]
@@ -67,9 +76,9 @@ class Base64:
     the bytes. An error is kept (``erreur``) and the rest ignored: the reader refuses the
     invoice naming its PJ once it knows them."""
 
-    def __init__(self, limite: int, dossier) -> None:
+    def __init__(self, limite: int, dossier, *, en_memoire: bool = True) -> None:
         self.limite = limite
-        self.sortie = SpooledTemporaryFile(max_size=EN_MEMOIRE, dir=dossier)
+        self.sortie = spool(dossier, en_memoire)
         self.reste = b""  # fewer than 4 base64 characters, waiting for the next piece
         self.reference = b""  # a character reference cut by the end of a block
         self.empreinte: Empreinte | None = None

@@ -23,7 +23,6 @@ import zlib
 from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from tempfile import SpooledTemporaryFile
 from typing import BinaryIO, Iterator
 
 from lxml import etree
@@ -31,7 +30,7 @@ from lxml import etree
 from corail.errors import ValidationError
 from corail.formats import pivot_champs as champs
 from corail.formats.mime import sniff
-from corail.formats.pivot_contenu import EN_MEMOIRE, ZIP, Aiguilleur, Base64, Empreinte
+from corail.formats.pivot_contenu import ZIP, Aiguilleur, Base64, Empreinte, spool
 from corail.formats.pivot_types import PivotFacture, PivotPJ
 from corail.jobs import NO_CONTROL, JobControl
 
@@ -40,6 +39,7 @@ __all__ = ["BLOC", "Empreinte", "FactureLue", "LecteurPivot", "Limites", "PJLue"
 
 BLOC = 64 * 1024
 RACINE = "CPPFacturePivot"
+SPOOLS_EN_MEMOIRE = 8  # PJ files of up to 1 MB kept in memory per invoice; the others on disk
 
 
 class PivotRefuse(ValidationError):
@@ -111,6 +111,7 @@ class LecteurPivot:
         self._profondeur = 0
         self._file: deque[Base64] = deque()  # decoders of the Contenu the parser has not reached
         self._contenus: list[tuple[object, Base64 | None]] = []  # Contenu elements of the invoice
+        self._spools = 0  # files opened since the last invoice given: memory stays bounded
 
     # -- what the parser and the switch meet
     def _racine(self, nom: str, attrib) -> None:
@@ -142,8 +143,12 @@ class LecteurPivot:
                               f"portail ?), pas un flux pivot Chorus Pro")
         raise PivotRefuse(f"{self.nom} : DTD interdite dans un flux pivot (<!DOCTYPE>)")
 
+    def _en_memoire(self) -> bool:
+        self._spools += 1
+        return self._spools <= SPOOLS_EN_MEMOIRE
+
     def _nouveau_contenu(self) -> Base64:
-        decodeur = Base64(self.limites.taille_pj_max, self.dossier)
+        decodeur = Base64(self.limites.taille_pj_max, self.dossier, en_memoire=self._en_memoire())
         self._file.append(decodeur)
         return decodeur
 
@@ -220,6 +225,7 @@ class LecteurPivot:
                         lue = self._facture(el)
                     finally:
                         self._liberer(el)
+                    self._spools = 0
                     yield lue
             elif self._profondeur == 1:  # another child of the root: not kept
                 self._liberer(el)
@@ -288,7 +294,7 @@ class LecteurPivot:
                      zippee, empreinte.sha.hexdigest())
 
     def _dezipper(self, brut: BinaryIO, ou: str) -> tuple[BinaryIO, Empreinte]:
-        cible = SpooledTemporaryFile(max_size=EN_MEMOIRE, dir=self.dossier)
+        cible = spool(self.dossier, self._en_memoire())
         try:
             with zipfile.ZipFile(brut) as archive:
                 entrees = [i for i in archive.infolist() if not i.is_dir()]

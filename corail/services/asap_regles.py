@@ -18,12 +18,11 @@ from dataclasses import asdict, dataclass, fields, replace
 
 from sqlalchemy.orm import Session
 
-from corail.domain.roles import CONSULTATION, ENVIRONNEMENT, MODIFICATION, RECETTES
-from corail.services.habilitations import exiger
 from corail.context import Context
 from corail.db.models import Bordereau, Piece, Tiers
 from corail.db.models.asap import AsapFacture
 from corail.domain.identifiants import siret_valide
+from corail.domain.roles import CONSULTATION, ENVIRONNEMENT, MODIFICATION, RECETTES
 from corail.errors import ValidationError
 from corail.formats.pes_facture import (
     CENTRE_ENCAISSEMENT,
@@ -33,6 +32,7 @@ from corail.formats.pes_facture import (
     TiersFacture,
     talon_optique,
 )
+from corail.services.habilitations import exiger
 from corail.services.reglages_demat import (
     AsapReglage,
     champs_manquants_asap,

@@ -15,21 +15,40 @@ from typing import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from corail.domain.roles import CONSULTATION, DEPENSES
 from corail.context import Context
 from corail.dates import format_date
 from corail.db.models import (
-    MANDAT, PJ, TITRE, Article, Bordereau, Budget, Collectivite, CompteBancaire, Engagement, FactureDemat,
-    Operation, Piece, PiecePJ, Service, Tiers, Train,
+    MANDAT,
+    PJ,
+    TITRE,
+    Article,
+    Bordereau,
+    Budget,
+    Collectivite,
+    CompteBancaire,
+    Engagement,
+    FactureDemat,
+    Operation,
+    Piece,
+    PiecePJ,
+    Service,
+    Tiers,
+    Train,
 )
 from corail.domain.etats import Etape
+from corail.domain.roles import CONSULTATION, DEPENSES, RECETTES
 from corail.errors import NotFound, ValidationError
 from corail.jobs import NO_CONTROL, JobControl
 from corail.money import ZERO, format_eur
 from corail.reports.donnees import (
-    BordereauImprime, EnTeteImpression, ImputationImprimee, LigneBordereau, MandatImprime,
+    BordereauImprime,
+    EnTeteImpression,
+    ImputationImprimee,
+    LigneBordereau,
+    MandatImprime,
 )
 from corail.services.etapes import ajouter_etape
+from corail.services.habilitations import exiger
 
 MODES = {"01": "Numéraire", "02": "Chèque", "03": "Virement", "04": "Virement appli externe",
          "05": "Virement gros montant", "06": "Virement étranger", "07": "Opération budget rattaché",
@@ -259,9 +278,6 @@ def imprimer_titres(session: Session, ctx: Context, chemin: Path, *, train: str 
     """The titres of a bordereau, of a train, or chosen (all the exercice's when nothing is
     given), in one PDF, with their bordereaux de titres beside it; étape *Impression* on the
     avoirs they come from."""
-    from corail.domain.roles import CONSULTATION, RECETTES
-    from corail.services.habilitations import exiger
-
     exiger(session, ctx, RECETTES, CONSULTATION, "imprimer des titres")
     from corail.reports.titre_pdf import ecrire_titres_pdf
 

@@ -17,19 +17,24 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from corail.domain.roles import CONSULTATION, DEPENSES, MODIFICATION, RECETTES
-from corail.services.habilitations import exiger
 from corail.context import Context
 from corail.db.models import (
-    MANDAT, TITRE, Bordereau, Imputation, Piece, Train,
+    MANDAT,
+    TITRE,
+    Bordereau,
+    Imputation,
+    Piece,
+    Train,
 )
 from corail.domain.etats import TRANSITIONS_PIECE, Etape, EtatBordereau, EtatPiece
+from corail.domain.roles import CONSULTATION, DEPENSES, MODIFICATION, RECETTES
 from corail.domain.workflow import changer_etat
 from corail.errors import NotFound, ValidationError
 from corail.jobs import NO_CONTROL, JobControl
 from corail.money import ZERO, format_eur, to_money
 from corail.services.compteurs import prendre_numero
 from corail.services.etapes import ajouter_etape
+from corail.services.habilitations import exiger
 from corail.services.mandats import _mandat, nom_mandat
 from corail.services.titres import nom_titre
 

@@ -23,15 +23,26 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from corail.domain.roles import CONSULTATION, MODIFICATION, SUIVI_DEMAT, TELEPROCEDURES
-from corail.services.habilitations import exiger
 from corail.context import Context
 from corail.db.models import (
-    MANDAT, Bordereau, Budget, Collectivite, Compteur, PesAller, PesAllerBordereau, PesAllerPJ,
+    MANDAT,
+    Bordereau,
+    Budget,
+    Collectivite,
+    Compteur,
+    PesAller,
+    PesAllerBordereau,
+    PesAllerPJ,
 )
 from corail.domain.etats import (
-    TRANSITIONS_BORDEREAU, TRANSITIONS_PIECE, Etape, EtatBordereau, EtatPesAller, EtatPiece,
+    TRANSITIONS_BORDEREAU,
+    TRANSITIONS_PIECE,
+    Etape,
+    EtatBordereau,
+    EtatPesAller,
+    EtatPiece,
 )
+from corail.domain.roles import CONSULTATION, MODIFICATION, SUIVI_DEMAT, TELEPROCEDURES
 from corail.domain.workflow import changer_etat
 from corail.errors import NotFound, ValidationError
 from corail.formats import pes_aller as w
@@ -39,6 +50,7 @@ from corail.jobs import NO_CONTROL, JobControl
 from corail.money import ZERO
 from corail.services.compteurs import prendre_numero
 from corail.services.etapes import ajouter_etape
+from corail.services.habilitations import exiger
 from corail.services.pes_donnees import Preparation, nom_bordereau, nom_piece, preparer
 
 NATURE_COMPTEUR_PJ = "pj_pes"

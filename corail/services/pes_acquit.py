@@ -18,21 +18,33 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from corail.domain.roles import CONSULTATION, MODIFICATION, SUIVI_DEMAT, TELEPROCEDURES
-from corail.services.habilitations import exiger
 from corail.context import Context
 from corail.db.models import (
-    MANDAT, Bordereau, Budget, PesAcquittement, PesAcquittementErreur, PesAller, PesAllerBordereau,
-    PesAllerPJ, Piece,
+    MANDAT,
+    Bordereau,
+    Budget,
+    PesAcquittement,
+    PesAcquittementErreur,
+    PesAller,
+    PesAllerBordereau,
+    PesAllerPJ,
+    Piece,
 )
 from corail.domain.etats import (
-    TRANSITIONS_BORDEREAU, TRANSITIONS_PES_ALLER, TRANSITIONS_PIECE, Etape, EtatBordereau,
-    EtatPesAller, EtatPiece,
+    TRANSITIONS_BORDEREAU,
+    TRANSITIONS_PES_ALLER,
+    TRANSITIONS_PIECE,
+    Etape,
+    EtatBordereau,
+    EtatPesAller,
+    EtatPiece,
 )
+from corail.domain.roles import CONSULTATION, MODIFICATION, SUIVI_DEMAT, TELEPROCEDURES
 from corail.domain.workflow import changer_etat
 from corail.errors import NotFound, ValidationError
 from corail.formats import pes_acquit as fa
 from corail.services.etapes import ajouter_etape
+from corail.services.habilitations import exiger
 from corail.services.pes_donnees import nom_bordereau, nom_piece
 
 

@@ -2,7 +2,8 @@
 
 Everything happens in the caller's transaction: a refused file, a cancel or a
 crash leaves nothing behind (the temporary PJ files are deleted in any case).
-Each XML is one flux; its sha256 (computed first, streaming) refuses reading it twice.
+Each XML is one flux; its sha256 (computed while it is parsed) refuses reading it twice.
+Invoices are recorded by lots (``enregistrer_factures``): a few statements per lot.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO, Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -154,17 +155,6 @@ def _pjs(facture_lue) -> list[tuple]:
             for pj in facture_lue.pjs]
 
 
-def _fermer_en_cas_derreur(lecteur: LecteurPivot, lot: list) -> Iterator:
-    """The invoices read; when reading stops on an error, the PJ of the lot are closed."""
-    try:
-        yield from lecteur
-    except BaseException:
-        for lue in lot:
-            for pj in lue.pjs:
-                pj.donnees.close()
-        raise
-
-
 def _lire_source(session: Session, ctx: Context, source: _Source, limites: Limites,
                  control: JobControl) -> FluxLu:
     """One XML: hashed while it is parsed, and refused as already read at the end (the
@@ -173,10 +163,10 @@ def _lire_source(session: Session, ctx: Context, source: _Source, limites: Limit
     if session.scalar(select(Flux.id).where(Flux.taille == source.taille).limit(1)) is not None:
         verifier_non_lu(session, _empreinte(source), source.nom)
     temp = Path(tempfile.mkdtemp(prefix="corail-pivot-"))
+    lot: list = []
     try:
         flux: Flux | None = None
         routages: dict = {}
-        lot: list = []
         octets = nb_pj = 0
         etats: list[str] = []
 
@@ -192,7 +182,7 @@ def _lire_source(session: Session, ctx: Context, source: _Source, limites: Limit
             hachage = _Hachage(f)
             lecteur = LecteurPivot(hachage, source.nom, temp, limites=limites, control=control,
                                    taille=source.taille)
-            for lue in _fermer_en_cas_derreur(lecteur, lot):
+            for lue in lecteur:
                 if flux is None:  # its sha256 once it is read; a unique placeholder meanwhile
                     flux = creer_flux(session, ctx, nom_fichier=source.nom,
                                       sha256=f"lecture {uuid.uuid4().hex}", taille=source.taille,
@@ -218,6 +208,9 @@ def _lire_source(session: Session, ctx: Context, source: _Source, limites: Limit
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError) as exc:
         raise PivotRefuse(f"{source.nom} : lecture impossible ({exc})") from None
     finally:
+        for lue in lot:  # a lot not recorded (refusal, cancel): its PJ are dropped
+            for pj in lue.pjs:
+                pj.donnees.close()
         vider_dossier(temp)
 
 

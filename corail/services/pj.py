@@ -219,7 +219,6 @@ def _ecrire_chunks(session: Session, contenus: list[tuple[int, DonneesHachees]])
     lignes: list[dict] = []
     octets = 0
     for contenu_id, donnees in contenus:
-        seq = 0
         for seq, bloc in enumerate(_morceaux(donnees.source)):
             if donnees.taille > CHUNK_SIZE:  # a large content: one row at a time
                 _ecrire_chunk(session, contenu_id, seq, bloc)

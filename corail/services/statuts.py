@@ -22,19 +22,26 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from corail.domain.roles import CONSULTATION, MODIFICATION, SUIVI_DEMAT, TELEPROCEDURES
-from corail.services.habilitations import exiger
 from corail.context import Context
 from corail.dates import format_date
 from corail.db.models import FactureDemat, Flux, Piece, StatutChorus
 from corail.domain.etats import (
-    STATUTS_AVEC_MOTIF, STATUTS_CHORUS, STATUTS_COMPTABLE, TRANSITIONS_ENVOI_STATUT,
-    TRANSITIONS_STATUT_CHORUS, EnvoiStatut, Etape, EtatPiece, libelle_etat,
+    STATUTS_AVEC_MOTIF,
+    STATUTS_CHORUS,
+    STATUTS_COMPTABLE,
+    TRANSITIONS_ENVOI_STATUT,
+    TRANSITIONS_STATUT_CHORUS,
+    EnvoiStatut,
+    Etape,
+    EtatPiece,
+    libelle_etat,
 )
+from corail.domain.roles import CONSULTATION, MODIFICATION, SUIVI_DEMAT, TELEPROCEDURES
 from corail.errors import NotFound, ValidationError
 from corail.money import format_eur
 from corail.services.etapes import ajouter_etape
 from corail.services.factures_demat import facture_demat
+from corail.services.habilitations import exiger
 
 MAX_MOTIF = 255
 #: the status of an invoice just delivered to the recipient

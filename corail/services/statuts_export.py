@@ -16,14 +16,14 @@ from pathlib import Path
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from corail.domain.roles import MODIFICATION, TELEPROCEDURES
-from corail.services.habilitations import exiger
 from corail.context import Context
 from corail.dates import to_paris
 from corail.db.models import Budget, Collectivite, FactureDemat, Flux, StatutChorus
 from corail.domain.etats import STATUTS_CHORUS
+from corail.domain.roles import MODIFICATION, TELEPROCEDURES
 from corail.errors import ValidationError
 from corail.formats.cpp_statut import FluxStatut, StatutFacture, ecrire_cpp_statut
+from corail.services.habilitations import exiger
 from corail.services.statuts import ENVOYES
 
 

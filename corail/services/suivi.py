@@ -14,23 +14,23 @@ invoice matches. Every list comes as a ``Page`` (LIMIT/OFFSET) with its total co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from corail.domain.roles import CONSULTATION, SUIVI_DEMAT, TELEPROCEDURES
-from corail.services.habilitations import exiger
 from corail.context import Context
 from corail.dates import PARIS, parse_date_fr
 from corail.db.models import MANDAT, Facture, FactureDemat, Flux, Piece
 from corail.domain.etats import EtatFactureDemat, EtatFlux, EtatPiece, libelle_etat
+from corail.domain.roles import CONSULTATION, SUIVI_DEMAT, TELEPROCEDURES
 from corail.errors import NotFound, ValidationError
 from corail.money import parse_fr
 from corail.services.etapes import EtapeLigne, etapes_facture
+from corail.services.habilitations import exiger
 from corail.services.tiers import _plier as plier
 
 T = TypeVar("T")

@@ -15,18 +15,34 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from corail.domain.roles import CONSULTATION, SUIVI_DEMAT, TELEPROCEDURES
-from corail.services.habilitations import exiger
 from corail.context import Context
-from corail.db.models import (
-    MANDAT, Bordereau, EtapeFacture, Facture, FactureDemat, Flux, PesAcquittement,
-    PesAcquittementErreur, PesAller, PesAllerBordereau, Piece, StatutChorus,
-)
 from corail.dates import format_date
+from corail.db.models import (
+    MANDAT,
+    Bordereau,
+    EtapeFacture,
+    Facture,
+    FactureDemat,
+    Flux,
+    PesAcquittement,
+    PesAcquittementErreur,
+    PesAller,
+    PesAllerBordereau,
+    Piece,
+    StatutChorus,
+)
 from corail.domain.etats import (
-    STATUTS_CHORUS, EnvoiStatut, Etape, EtatBordereau, EtatFactureDemat, EtatPesAller, EtatPiece,
+    STATUTS_CHORUS,
+    EnvoiStatut,
+    Etape,
+    EtatBordereau,
+    EtatFactureDemat,
+    EtatPesAller,
+    EtatPiece,
     libelle_etat,
 )
+from corail.domain.roles import CONSULTATION, SUIVI_DEMAT, TELEPROCEDURES
+from corail.services.habilitations import exiger
 from corail.services.suivi import verifier_facture
 
 FAIT, A_VENIR, REFUS, SANS_OBJET = "fait", "a_venir", "refus", "sans_objet"

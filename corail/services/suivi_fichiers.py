@@ -20,12 +20,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from corail.domain.roles import CONSULTATION, SUIVI_DEMAT
-from corail.services.habilitations import exiger
 from corail.context import Context
 from corail.dates import UTC
 from corail.db.models import Collectivite, Flux
+from corail.domain.roles import CONSULTATION, SUIVI_DEMAT
 from corail.formats.pivot_reader import BLOC, Limites
+from corail.services.habilitations import exiger
 
 EXTENSIONS = (".xml", ".zip")
 _CACHE_MAX = 10_000
