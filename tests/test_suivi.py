@@ -32,7 +32,7 @@ from corail.services.suivi import (
 )
 from corail.services.suivi_chronologie import A_VENIR, FAIT, REFUS, SANS_OBJET, chronologie
 from corail.services.suivi_fichiers import fichiers_non_traites
-from corail.services.tiers import _plier
+from corail.texte import plier as _plier
 
 SIRET = "21310555400017"
 #: (flux, read on, [(numero, supplier, HT)]); TTC = HT × 1.2

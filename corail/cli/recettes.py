@@ -11,8 +11,8 @@ from corail.domain.etats import EtatPiece
 from corail.errors import NotFound, ValidationError
 from corail.money import format_eur, parse_fr
 from corail.services import edition, titres, titres_emission
-from corail.services.tiers import _plier as plier
 from corail.services.tiers import rechercher_tiers, trouver_par_siret
+from corail.texte import plier
 
 
 def identifiant(texte: str) -> int:

@@ -10,7 +10,6 @@ axes, its *opérations* (equipment operations) and *services*.
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
@@ -18,12 +17,20 @@ from sqlalchemy.orm import Session
 
 from corail.context import Context
 from corail.db.models import (
-    Article, ArticleBudget, Budget, Chapitre, Fonction, Imputation, Operation, Service,
+    Article,
+    ArticleBudget,
+    Budget,
+    Chapitre,
+    Fonction,
+    Imputation,
+    Operation,
+    Service,
 )
 from corail.domain.roles import CONSULTATION, DEPENSES, ENVIRONNEMENT, MODIFICATION, RECETTES
 from corail.errors import NotFound, ValidationError
 from corail.nomenclature_data import load_articles, load_chapitres, load_fonctions
 from corail.services.habilitations import exiger
+from corail.texte import plier
 
 
 @dataclass(frozen=True)
@@ -125,11 +132,6 @@ def _budget(session: Session, ctx: Context) -> Budget:
     return budget
 
 
-def _plier(texte: str | None) -> str:
-    """Lower case without accents, for searching."""
-    decompose = unicodedata.normalize("NFKD", texte or "")
-    return "".join(c for c in decompose if not unicodedata.combining(c)).casefold()
-
 
 # --- chapitres and fonctions of the budget's nomenclature ---------------------------------------
 
@@ -177,9 +179,9 @@ def lister_fonctions(session: Session, ctx: Context, texte: str = "") -> list[Fo
     budget = _budget(session, ctx)
     rows = session.scalars(select(Fonction).where(Fonction.nomenclature == budget.nomenclature)
                            .order_by(Fonction.code))
-    debut, mots = texte.strip(), _plier(texte).split()
+    debut, mots = texte.strip(), plier(texte).split()
     return [FonctionLigne(f.id, f.code, f.libelle, f.niveau) for f in rows
-            if not debut or f.code.startswith(debut) or all(m in _plier(f.libelle) for m in mots)]
+            if not debut or f.code.startswith(debut) or all(m in plier(f.libelle) for m in mots)]
 
 
 # --- opérations and services of the budget ------------------------------------------------------
@@ -249,7 +251,7 @@ def _lister(session: Session, ctx: Context, axe: _Axe, actifs_seulement: bool) -
     stmt = select(m).where(m.budget_id == ctx.budget_id)
     if actifs_seulement:
         stmt = stmt.where(m.actif.is_(True))
-    objets = sorted(session.scalars(stmt), key=lambda o: (_plier(o.code), o.id))
+    objets = sorted(session.scalars(stmt), key=lambda o: (plier(o.code), o.id))
     nombres = _compter(session, axe, [o.id for o in objets])
     return [axe.ligne(o.id, o.code, o.libelle, bool(o.actif), nombres.get(o.id, 0)) for o in objets]
 
@@ -281,7 +283,7 @@ def _valeurs(session: Session, ctx: Context, axe: _Axe, code: str, libelle: str,
     m = axe.modele
     for autre in session.scalars(select(m).where(m.budget_id == ctx.budget_id,
                                                  m.id != (sauf or -1))):
-        if _plier(autre.code) == _plier(code):
+        if plier(autre.code) == plier(code):
             inactif = "" if autre.actif else f", désactivé{axe.e}"
             raise ValidationError(
                 f"Code {axe.de} « {code} » déjà pris dans ce budget par {axe.le} "

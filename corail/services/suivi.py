@@ -31,7 +31,7 @@ from corail.errors import NotFound, ValidationError
 from corail.money import parse_fr
 from corail.services.etapes import EtapeLigne, etapes_facture
 from corail.services.habilitations import exiger
-from corail.services.tiers import _plier as plier
+from corail.texte import plier
 
 T = TypeVar("T")
 TAILLE_PAGE = 100

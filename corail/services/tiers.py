@@ -15,7 +15,6 @@ Services never commit: the caller's transaction is the unit of work.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Sequence
@@ -30,6 +29,7 @@ from corail.domain.identifiants import CATEGORIES_TIERS, NATURES_JURIDIQUES
 from corail.domain.roles import CONSULTATION, DEPENSES, ENVIRONNEMENT, MODIFICATION, RECETTES
 from corail.errors import NotFound, ValidationError
 from corail.services.habilitations import exiger
+from corail.texte import plier
 
 CIVILITES = ("M.", "Mme")
 
@@ -256,11 +256,6 @@ def trouver_par_siret(session: Session, ctx: Context, siret: str) -> TiersDetail
     return _detail(t) if t is not None else None
 
 
-def _plier(texte: str | None) -> str:
-    """Lower case without accents, for searching."""
-    decompose = unicodedata.normalize("NFKD", texte or "")
-    return "".join(c for c in decompose if not unicodedata.combining(c)).casefold()
-
 
 def rechercher_tiers(session: Session, ctx: Context, texte: str = "", *,
                      limite: int = 500) -> list[TiersLigne]:
@@ -271,12 +266,12 @@ def rechercher_tiers(session: Session, ctx: Context, texte: str = "", *,
                 Tiers.siret, Tiers.code_postal, Tiers.ville, Tiers.actif)
     rangs = sorted(session.execute(select(*colonnes).where(
         Tiers.collectivite_id == ctx.collectivite_id)).all(),  # same order on every engine
-        key=lambda r: (_plier(r.nom), _plier(r.prenom), r.id))
-    mots = _plier(texte).split()
+        key=lambda r: (plier(r.nom), plier(r.prenom), r.id))
+    mots = plier(texte).split()
     chiffres = re.sub(r"\s", "", texte or "")
     trouves = []
     for r in rangs:
-        foin = _plier(" ".join(v or "" for v in (r.nom, r.prenom, r.identifiant, r.code_postal, r.ville)))
+        foin = plier(" ".join(v or "" for v in (r.nom, r.prenom, r.identifiant, r.code_postal, r.ville)))
         numero = chiffres.isdigit() and chiffres in (r.identifiant or "")
         if numero or all(m in foin for m in mots):
             trouves.append(r)
