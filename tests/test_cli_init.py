@@ -119,7 +119,10 @@ def test_demo_contenu(tmp_path):
         assert etats_titres == ["brouillon", "numerote", "numerote", "valide"]
         assert etats_fd["QM-2026-0470"] == "a_traiter"  # the avoir, ready for Emettre titre
     db.dispose()
-    assert (tmp_path / "donnees" / "flux-demo" / "flux_pivot_3.xml").exists()
+    # the demo's folders sit beside its database, not in the user's data folder
+    assert (tmp_path / "x-demo" / "flux-demo" / "flux_pivot_3.xml").exists()
+    assert list((tmp_path / "x-demo" / "pes-demo").glob("*.xml"))
+    assert not (tmp_path / "donnees" / "flux-demo").exists()
 
 
 def test_base_inaccessible_code_3(capsys, tmp_path):

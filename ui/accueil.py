@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from corail.context import Clock
-from corail.db.engine import Database, data_dir
+from corail.db.engine import Database, dossier_demo
 from corail.jobs import JobControl
 from corail.services.collectivites import InitResultat, initialiser_collectivite
 from corail.services.demo import DEMO_NOM, DemoResultat, creer_demo
@@ -27,7 +27,7 @@ TITRE_CREATION = "Créer une collectivité"
 def tache_demo(db: Database, clock: Clock, utilisateur: str,
                dossier_flux: Path | None = None) -> Callable[[JobControl], DemoResultat]:
     """The job that creates the demo (nothing when it exists), for ``run_job``."""
-    dossier = dossier_flux or data_dir() / "flux-demo"
+    dossier = dossier_flux or dossier_demo(db.url)
 
     def creer(control: JobControl) -> DemoResultat:
         control.message(f"Création de la démonstration : {DEMO_NOM}…")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from corail.cli.app import App
-from corail.db.engine import data_dir
+from corail.db.engine import dossier_demo
 from corail.services.demo import DEMO_NOM, creer_demo
 
 
@@ -14,8 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_demo(app: App, args: argparse.Namespace) -> int:
-    dossier = data_dir() / "flux-demo"
     with app.transaction() as session:
+        dossier = dossier_demo(app.db.url)
         res = creer_demo(session, app.clock, app.utilisateur, exercice=app.exercice,
                          dossier_flux=dossier)
     if res.cree:

@@ -63,6 +63,15 @@ def fichier_sqlite(url: str) -> Path | None:
     return Path(sa_url.database).expanduser()
 
 
+def dossier_demo(url: str) -> Path:
+    """Where the demo keeps its downloaded flux (and its transfer folder beside): next to a
+    SQLite file (``demo.db`` → ``demo-demo/flux-demo``), else in the user's data folder."""
+    fichier = fichier_sqlite(resolve_url(url))
+    if fichier is not None:
+        return fichier.expanduser().resolve().parent / f"{fichier.stem}-demo" / "flux-demo"
+    return data_dir() / "flux-demo"
+
+
 def describe_url(url: str) -> str:
     """The URL without its password, for messages."""
     try:
