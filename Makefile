@@ -24,5 +24,9 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## make bench — every benchmark of bench/ (about half an hour; never run by CI) into BENCHMARKS.md
+bench: setup
+	$(BIN)/python bench/tout.py $(ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -153,6 +153,7 @@ def main() -> int:
     parser.add_argument("--dossier", type=Path, default=Path(tempfile.gettempdir()) / "corail-bench-pes")
     parser.add_argument("--mandats", type=int, default=2000)
     parser.add_argument("--mesure", nargs="+")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     args = parser.parse_args()
     if args.mesure:
         if args.mesure[0] == "plancher":
@@ -174,6 +175,14 @@ def main() -> int:
           f"{plancher['secondes']:.2f} s, pic RSS {plancher['pic_rss_mo']:.0f} Mo | "
           f"ratio {ratio:.2f} (cible ≤ 2, ≤ 150 Mo)")
     print("Objectifs atteints." if ok else "Objectifs NON atteints.")
+    if args.json:
+        print(json.dumps({"script": "pes_export", "figures": [{
+            "mesure": f"Export PES Aller d'un bordereau de {corail['pieces']:,} mandats et {corail['pj']:,} "
+                      f"PJ de 100 Ko (fichier de {corail['taille_mo']:.0f} Mo)".replace(",", "\u202f"),
+            "corail_s": corail["secondes"], "pic_rss_mo": corail["pic_rss_mo"],
+            "plancher_s": plancher["secondes"], "pic_rss_plancher_mo": plancher["pic_rss_mo"],
+            "plancher": "gzip (même niveau) + base64 des mêmes PJ, écrits dans un fichier avec fsync",
+            "ratio": ratio, "cible": "≤ 2× le plancher, ≤ 150 Mo", "atteint": ok}]}, ensure_ascii=False))
     return 0 if ok else 1
 
 

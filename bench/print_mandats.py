@@ -149,6 +149,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mandats", type=int, default=1000)
     parser.add_argument("--enfant", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     args = parser.parse_args()
     if args.enfant:
         quoi, dossier, *reste = args.enfant
@@ -172,6 +173,21 @@ def main() -> None:
     debit = corail["pages"] / corail["secondes"]
     print(f"Rapport au plancher : {corail['secondes'] / plancher['secondes']:.2f}×   "
           f"objectif ≥ 100 pages/s : {'atteint' if debit >= 100 else 'NON atteint'}")
+    if args.json:
+        print(json.dumps({"script": "print_mandats", "figures": [{
+            "mesure": f"Impression PDF de {args.mandats:,} mandats et de leur bordereau ({corail['pages']:,} "
+                      f"pages ; {corail['octets'] / 2**20:.1f} Mo)".replace(",", "\u202f").replace(".", ","),
+            "corail_s": corail["secondes"], "pic_rss_mo": corail["rss_mo"],
+            "plancher_s": plancher["secondes"], "pic_rss_plancher_mo": plancher["rss_mo"],
+            "plancher": f"canvas reportlab nu : {plancher['pages']:,} pages de {chaines} chaînes de "
+                        f"{longueur} caractères sans mise en page".replace(",", "\u202f"),
+            "ratio": corail["secondes"] / plancher["secondes"], "cible": "≥ 100 pages/s",
+            "atteint": debit >= 100,
+            "detail": f"{debit:.0f} pages/s (plancher {plancher['pages'] / plancher['secondes']:.0f} "
+                      f"pages/s) ; mandats {corail['pages_mandats']} pages en {corail['s_mandats']:.2f} s, "
+                      f"bordereau {corail['pages_bordereau']} pages en {corail['s_bordereau']:.2f} s"
+                      .replace(".", ",")}]},
+            ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ Usage: ``python bench/suivi_search.py [--sans-sqlite] [--repetitions N]``
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -132,7 +133,7 @@ def _mesurer(fn, repetitions: int) -> tuple[float, object]:
     return statistics.median(temps), resultat
 
 
-def chronometrer(db, donnees: dict, repetitions: int) -> bool:
+def chronometrer(db, donnees: dict, repetitions: int, releve: dict | None = None) -> bool:
     from sqlalchemy import select, text
 
     from corail.db.models import EtapeFacture, FactureDemat
@@ -170,6 +171,8 @@ def chronometrer(db, donnees: dict, repetitions: int) -> bool:
             t_fact, factures = _mesurer(
                 lambda: premier and factures_du_flux(s, ctx, premier, criteres), repetitions)
             ok &= t_flux + t_fact <= CIBLE_MS
+            if releve is not None:
+                releve.setdefault("cas", []).append((nom, t_flux + t_fact))
             print(f"  {nom:<40} {t_flux:7.1f} ms {page.total:>8} {t_fact:15.1f} ms "
                   f"{factures.total if factures else 0:>8}")
         flux_id = rechercher_flux(s, ctx).lignes[0].id
@@ -187,6 +190,9 @@ def chronometrer(db, donnees: dict, repetitions: int) -> bool:
         plancher_brut, _ = _mesurer(lambda: s.execute(text(
             "SELECT id, numero, montant_ttc FROM facture_demat ORDER BY id DESC LIMIT :n"),
             {"n": TAILLE_PAGE}).all(), repetitions)
+        if releve is not None:
+            releve.update(etapes=t_etapes, plancher=plancher_brut, plancher_orm=plancher_factures,
+                          plancher_etapes=plancher_etapes, page=TAILLE_PAGE)
         print(f"  plancher : page de {TAILLE_PAGE} factures (ORM) {plancher_factures:.1f} ms, "
               f"SQL brut {plancher_brut:.2f} ms ; étapes d'une facture {plancher_etapes:.2f} ms")
     return ok
@@ -209,7 +215,7 @@ def _base_pg(url: str) -> tuple[str, callable]:
     return f"{url.rpartition('/')[0]}/{nom}", supprimer
 
 
-def lancer(url: str, libelle: str, repetitions: int) -> bool:
+def lancer(url: str, libelle: str, repetitions: int, releve: dict | None = None) -> bool:
     from corail.db.engine import Database
     from corail.db.migrate import migrer
 
@@ -226,7 +232,7 @@ def lancer(url: str, libelle: str, repetitions: int) -> bool:
                                                            NB_FLUX * PAR_FLUX * ETAPES_PAR_FACTURE)]
         print(f"{libelle} : données construites en {time.perf_counter() - t:.0f} s ({nombres[0]} "
               f"factures, {nombres[1]} étapes ; médiane de {repetitions} mesures, total compris)")
-        return chronometrer(db, donnees, repetitions)
+        return chronometrer(db, donnees, repetitions, releve)
     finally:
         db.dispose()
 
@@ -235,23 +241,65 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repetitions", type=int, default=15)
     parser.add_argument("--sans-sqlite", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     args = parser.parse_args()
+    releves: dict[str, dict] = {}
     os.environ.setdefault("CORAIL_DATA_DIR", tempfile.mkdtemp(prefix="corail-bench-"))
     print(f"Machine : {platform.processor() or platform.machine()}, {os.cpu_count()} cœurs, "
           f"Python {platform.python_version()} ; cible ≤ {CIBLE_MS:.0f} ms par page")
     ok = True
     if not args.sans_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
-            ok &= lancer(f"sqlite:///{Path(tmp) / 'bench.db'}", "SQLite", args.repetitions)
+            ok &= lancer(f"sqlite:///{Path(tmp) / 'bench.db'}", "SQLite", args.repetitions,
+                         releves.setdefault("SQLite", {}))
     pg = os.environ.get("CORAIL_BENCH_PG_URL")
     if pg:
         url, supprimer = _base_pg(pg)
         try:
-            ok &= lancer(url, "PostgreSQL", args.repetitions)
+            ok &= lancer(url, "PostgreSQL", args.repetitions, releves.setdefault("PostgreSQL", {}))
         finally:
             supprimer()
     print("Objectif atteint." if ok else "Objectif NON atteint.")
+    if args.json:
+        print(json.dumps({"script": "suivi_search", "figures": _figures_json(releves)}, ensure_ascii=False))
     return 0 if ok else 1
+
+
+def _figures_json(releves: dict[str, dict]) -> list[dict]:
+    """The slowest criterion and the étapes of one invoice, per database, for bench/tout.py."""
+    figures = []
+    for base, r in releves.items():
+        if "cas" not in r:
+            continue
+        nom, pire = max(r["cas"], key=lambda c: c[1])
+        mediane = statistics.median(t for _, t in r["cas"])
+        nombre = f"{NB_FLUX * PAR_FLUX:,}".replace(",", "\u202f")
+        figures.append({
+            "mesure": f"Recherche Suivi démat sur {nombre} factures ({base}) : le plus lent des "
+                      f"{len(r['cas'])} critères (page de flux + factures du 1er flux, totaux compris)",
+            "corail_s": pire / 1000, "plancher_s": r["plancher"] / 1000,
+            "plancher": f"SELECT SQL brut indexé d'une page de {r['page']} factures (id, numéro, "
+                        f"montant), même base",
+            "ratio": pire / r["plancher"], "pic_rss_mo": _pic_rss_mo(), "cible": f"≤ {CIBLE_MS:.0f} ms",
+            "atteint": pire <= CIBLE_MS,
+            "detail": f"critère le plus lent : {nom} ; médiane des critères {mediane:.1f} ms ; page ORM "
+                      f"nue {r['plancher_orm']:.1f} ms".replace(".", ",")
+                      + " ; pic mémoire : tout le processus, construction des données comprise"})
+        figures.append({
+            "mesure": f"Étapes d'une facture dans le Suivi démat ({base})", "corail_s": r["etapes"] / 1000,
+            "plancher_s": r["plancher_etapes"] / 1000,
+            "plancher": "SELECT ORM nu des étapes de la même facture", "ratio": r["etapes"] / r["plancher_etapes"],
+            "pic_rss_mo": _pic_rss_mo(), "cible": f"≤ {CIBLE_MS:.0f} ms", "atteint": r["etapes"] <= CIBLE_MS})
+    return figures
+
+
+def _pic_rss_mo() -> float:
+    """Peak RSS of this process (data set building included)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 if __name__ == "__main__":

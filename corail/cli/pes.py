@@ -62,7 +62,8 @@ def cmd_export(app: App, args: argparse.Namespace) -> int:
     control, affiche = _progression(app)
     try:
         with app.transaction() as s:
-            info = pes.exporter_pes(s, app.contexte(s), args.bordereaux, args.out, control=control)
+            info = pes.exporter_pes(s, app.contexte(s), args.bordereaux, args.out, control=control,
+                                    apres_validation=True)
     finally:
         if affiche:
             print(file=sys.stderr)

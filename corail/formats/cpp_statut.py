@@ -21,6 +21,7 @@ from lxml import etree
 from corail.dates import PARIS, to_paris
 from corail.domain.etats import STATUTS_CHORUS
 from corail.errors import ValidationError
+from corail.formats.pivot_reader import detail_libxml
 
 EMETTEUR = "CORAIL"  # our Id in the envelope (3 to 8 characters)
 CHORUS = "CPP001"
@@ -186,7 +187,7 @@ def _statut(u, n: int) -> StatutFacture:
     id_facture = _texte(donnees, "IdFacture")
     ou = f"statut n° {n}" + (f", facture {id_facture}" if id_facture else "")
     code = _texte(donnees, "IdStatut") or ""
-    if code.isdigit() and len(code) == 1:
+    if code.isascii() and code.isdigit() and len(code) == 1:
         code = "0" + code  # xs:nonNegativeInteger: "7" is "07"
     if code not in STATUTS_CHORUS:
         raise ValidationError(f"statut « {code} » inconnu ({ou}) : Chorus Pro ne documente que "
@@ -224,7 +225,9 @@ def lire_cpp_statut(source: Path | bytes, *, nom: str | None = None) -> FluxStat
     try:
         racine = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise StatutRefuse(f"{nom} : XML illisible ({exc})") from None
+        raise StatutRefuse(f"{nom} : XML illisible{detail_libxml(exc)}") from None
+    if racine.getroottree().docinfo.doctype:
+        raise StatutRefuse(f"{nom} : DTD interdite dans un fichier de statuts (<!DOCTYPE>)")
     try:
         if _nom(racine) != "CPPStatut":
             raise ValidationError(f"ce n'est pas un fichier de statuts CPPStatut (racine "

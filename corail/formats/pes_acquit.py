@@ -23,6 +23,7 @@ from pathlib import Path
 from lxml import etree
 
 from corail.errors import ValidationError
+from corail.formats.pivot_reader import detail_libxml
 
 TAILLE_MAX = 50 * 1024 * 1024
 DOMAINES = {"0": "technique", "1": "signature technique", "2": "signature globale",
@@ -116,8 +117,10 @@ def _v(el: etree._Element | None, *chemin: str) -> str:
 def _entier(texte: str, champ: str, nom: str) -> int | None:
     if not texte:
         return None
-    if not texte.isdigit():
-        raise ValidationError(f"Acquittement « {nom} » : {champ} « {texte} » n'est pas un nombre")
+    if not (texte.isascii() and texte.isdigit()):  # "²".isdigit() is True
+        raise ValidationError(f"Acquittement « {nom} » : {champ} « {texte[:40]} » n'est pas un nombre")
+    if len(texte) > 9:
+        raise ValidationError(f"Acquittement « {nom} » : {champ} « {texte[:40]} » hors limites")
     return int(texte)
 
 
@@ -130,6 +133,8 @@ def _element(el: etree._Element, nom: str) -> Element:
     domaine, etat = _v(el, "DomaineAck"), _v(el, "EtatAck").lower()
     if not domaine:
         raise ValidationError(f"Acquittement « {nom} » : élément sans DomaineAck")
+    if domaine not in DOMAINES:
+        raise ValidationError(f"Acquittement « {nom} » : DomaineAck « {domaine[:40]} » inconnu")
     if etat not in ("0", "1", "true", "false"):
         raise ValidationError(f"Acquittement « {nom} » : EtatAck « {etat} » illisible (0 ou 1 attendu)")
     erreurs = _erreurs(el)
@@ -156,7 +161,7 @@ def lire_acquittement(chemin: Path | str) -> Acquittement:
     try:
         arbre = etree.fromstring(chemin.read_bytes(), _parser()).getroottree()
     except etree.XMLSyntaxError as exc:
-        raise ValidationError(f"« {nom} » n'est pas un fichier XML lisible : {exc.msg}") from None
+        raise ValidationError(f"« {nom} » n'est pas un fichier XML lisible{detail_libxml(exc)}") from None
     if arbre.docinfo.internalDTD is not None or arbre.docinfo.doctype:
         raise ValidationError(f"« {nom} » : déclaration DOCTYPE refusée dans un acquittement")
     racine = arbre.getroot()

@@ -88,8 +88,10 @@ class _Lecteur:
         texte = self.v(el, chemin, ou)
         if not texte:
             return None
-        if not texte.isdigit():
-            raise self.refus(f"{ou}/{chemin} : « {texte} » n'est pas un nombre entier")
+        if not (texte.isascii() and texte.isdigit()):  # "²".isdigit() is True
+            raise self.refus(f"{ou}/{chemin} : « {texte[:40]} » n'est pas un nombre entier")
+        if len(texte) > 9:
+            raise self.refus(f"{ou}/{chemin} : nombre « {texte[:40]} » hors limites")
         return int(texte)
 
     def tiers(self, el: etree._Element, ou: str) -> TiersFacture:
@@ -201,8 +203,8 @@ def lire(donnees: bytes, nom: str) -> FactureAsap:
     except etree.XMLSyntaxError as exc:
         ligne = f" (ligne {exc.lineno})" if getattr(exc, "lineno", None) else ""
         raise lecteur.refus(f"ce n'est pas un fichier XML lisible{ligne}") from None
-    except ValueError as exc:
-        raise lecteur.refus(f"XML invalide ({exc})") from None
+    except ValueError:
+        raise lecteur.refus("XML invalide (nom d'élément ou d'attribut incorrect)") from None
     if racine.getroottree().docinfo.doctype:
         raise lecteur.refus("DTD interdite dans une PES Facture (<!DOCTYPE>)")
     if _local(racine) not in RACINES:

@@ -19,6 +19,22 @@ from corail.formats.pivot_types import (
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2}|T.*)?$")
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 MAX_MONTANT = Decimal("1e12")
+MAX_NUMORDRE = 2**31 - 1  # an INTEGER column
+MAX_ID_CPRO = 2**63 - 1  # a BIGINT column
+
+
+def chiffres(valeur: str | None) -> bool:
+    """Only the ASCII digits 0-9 ("²".isdigit() is True, but int("²") fails)."""
+    return bool(valeur) and valeur.isascii() and valeur.isdigit()
+
+
+def numordre(valeur: str | None, defaut: int, ou: str) -> int:
+    """A ``NumOrdre`` attribute: its rank when absent or not a number, refused beyond an INTEGER."""
+    if not chiffres(valeur):
+        return defaut
+    if len(valeur) > 10 or int(valeur) > MAX_NUMORDRE:
+        raise _refus(f"{ou} : attribut NumOrdre « {valeur[:40]} » hors limites")
+    return int(valeur)
 
 
 def _refus(message: str) -> ValidationError:
@@ -134,8 +150,10 @@ def facture(el, nom_fichier: str, rang: int) -> PivotFacture:
         raise _refus(f"{ou} : élément DonneesFacture/Type « {type_code} » inconnu "
                      f"(380 facture, 381 avoir)")
     id_cpro = texte(el, "DonneesFacture/IdCPRO", ou)
-    if id_cpro is not None and not id_cpro.isdigit():
-        raise _refus(f"{ou} : élément DonneesFacture/IdCPRO « {id_cpro} » non numérique")
+    if id_cpro is not None and not chiffres(id_cpro):
+        raise _refus(f"{ou} : élément DonneesFacture/IdCPRO « {id_cpro[:40]} » non numérique")
+    if id_cpro is not None and (len(id_cpro) > 19 or int(id_cpro) > MAX_ID_CPRO):
+        raise _refus(f"{ou} : élément DonneesFacture/IdCPRO « {id_cpro[:40]} » hors limites")
     tvas = tuple(
         PivotTva(taux=_dec(t, "Taux", f"{ou}, TVA", True), base_ht=_dec(t, "BaseHt", f"{ou}, TVA", True),
                  montant_tva=_dec(t, "MontantTVA", f"{ou}, TVA", True))
@@ -143,15 +161,14 @@ def facture(el, nom_fichier: str, rang: int) -> PivotFacture:
     lignes = []
     for i, lg in enumerate(map(Noeud, el.findall("DonneesFacture/Lignes/Ligne")), 1):
         lou = f"{ou}, ligne {lg.get('NumOrdre') or i}"
-        numordre = lg.get("NumOrdre") or str(i)
         lignes.append(PivotLigne(
-            numordre=int(numordre) if numordre.isdigit() else i,
+            numordre=numordre(lg.get("NumOrdre"), i, lou),
             prix_unitaire=_dec(lg, "PrixUnitaire", lou, True), quantite=_dec(lg, "Quantite", lou, True),
             montant_ht=_dec(lg, "MontantHT", lou, True),
             reference_produit=texte(lg, "ReferenceProduit", lou, max_len=100),
             taux_tva=_dec(lg, "TauxTVA", lou)))
     ref = el.find("Fournisseur/ReferenceBancaire")
-    numordre = el.get("NumOrdre") or str(rang)
+    rang_flux = numordre(el.get("NumOrdre"), rang, ou)
     return PivotFacture(
         numero=numero,
         fournisseur_identifiant=texte(el, "Fournisseur/Identifiant", ou, obligatoire=True, max_len=50),
@@ -186,19 +203,19 @@ def facture(el, nom_fichier: str, rang: int) -> PivotFacture:
         numero_marche=texte(el, "DonneesFacture/Engagement/NumeroMarche", ou, max_len=50),
         numero_engagement=texte(el, "DonneesFacture/Engagement/NumeroEngagement", ou, max_len=50),
         lignes=tuple(lignes),
-        numordre=int(numordre) if numordre.isdigit() else rang,
+        numordre=rang_flux,
     )
 
 
 def pj(el, ou: str) -> PivotPJ:
     """A PJ's metadata (its bytes are read elsewhere); ``el`` an element or its ``Noeud``."""
     el = noeud(el)
-    numordre = el.get("NumOrdre") or "1"
+    rang = numordre(el.get("NumOrdre"), 1, ou)
     type_pj = texte(el, "TypePJ", ou, obligatoire=True)
     if type_pj not in ("01", "02"):
         raise _refus(f"{ou} : élément TypePJ « {type_pj} » inconnu (01 facture, 02 pièce complémentaire)")
     return PivotPJ(
-        numordre=int(numordre) if numordre.isdigit() else 1,
+        numordre=rang,
         nom=texte(el, "NomPJ", ou, obligatoire=True, max_len=255),
         type_pj=type_pj,
         mime=texte(el, "MimeTypePJ", ou, max_len=100) or "application/octet-stream",

@@ -124,7 +124,8 @@ class LecteurPivot:
         self.en_tete.version = attrib.get("Version") or (m.group(0) if m else None)
 
     def _compteur(self, valeur: str | None) -> None:
-        self.en_tete.compteur = int(valeur) if valeur and valeur.strip().isdigit() else None
+        valeur = (valeur or "").strip()
+        self.en_tete.compteur = int(valeur) if champs.chiffres(valeur) and len(valeur) < 10 else None
 
     def _enveloppe(self, element) -> None:
         for param in element.iter("{*}ParametreIndiv"):
@@ -180,8 +181,9 @@ class LecteurPivot:
             raise PivotRefuse(f"{self.nom} : XML invalide ou tronqué{ligne}{_detail(exc.msg)}") from None
         except UnicodeDecodeError:
             raise PivotRefuse(f"{self.nom} : caractères mal encodés (UTF-16 ou UTF-32 invalide)") from None
-        except ValueError as exc:  # a name libxml2 lets through but lxml refuses ("Libell:")
-            raise PivotRefuse(f"{self.nom} : XML invalide ({exc})") from None
+        except ValueError:  # a name libxml2 lets through but lxml refuses ("Libell:")
+            raise PivotRefuse(f"{self.nom} : XML invalide (nom d'élément ou d'attribut "
+                              f"incorrect)") from None
         finally:
             self._abandonner()
         if not self._racine_vue:
@@ -297,7 +299,8 @@ class LecteurPivot:
         cible = spool(self.dossier, self._en_memoire())
         try:
             with zipfile.ZipFile(brut) as archive:
-                entrees = [i for i in archive.infolist() if not i.is_dir()]
+                # a name starting with a NUL byte is read as "" (and is_dir() fails on it)
+                entrees = [i for i in archive.infolist() if i.filename and not i.is_dir()]
                 if len(entrees) != 1:
                     raise PivotRefuse(f"{ou} : archive ZIP de {len(entrees)} fichiers, un seul attendu")
                 info = entrees[0]
@@ -306,9 +309,9 @@ class LecteurPivot:
                 _verifier_taille_zip(info, self.limites, ou)
                 empreinte = copier_borne(archive.open(info), cible, self.limites.taille_pj_max, ou)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError,
-                ValueError, zlib.error) as exc:  # a damaged archive fails in many ways
+                ValueError, zlib.error):  # a damaged archive fails in many ways
             cible.close()
-            raise PivotRefuse(f"{ou} : archive ZIP illisible ({exc})") from None
+            raise PivotRefuse(f"{ou} : archive ZIP illisible (abîmée ou tronquée)") from None
         except BaseException:
             cible.close()
             raise
@@ -328,6 +331,10 @@ _MESSAGES_LIBXML = (
     ("invalid character", "caractère interdit"),
     ("Input is not proper UTF-8", "caractères mal encodés (l'encodage déclaré n'est pas le bon)"),
     ("Char 0x0 out of allowed range", "octet nul dans le fichier"),
+    ("Document is empty", "fichier vide"),
+    ("Excessive depth", "éléments imbriqués trop profondément"),
+    ("amplification", "entités trop nombreuses"),
+    ("Invalid bytes in character encoding", "caractères mal encodés"),
 )
 
 
@@ -337,6 +344,12 @@ def _detail(message: str | None) -> str:
         if anglais.lower() in (message or "").lower():
             return f" : {francais}"
     return ""
+
+
+def detail_libxml(exc: etree.XMLSyntaxError) -> str:
+    """`` (ligne 3) : fichier tronqué…``: where and what, in French, for any reader's message."""
+    ligne = f" (ligne {exc.lineno})" if getattr(exc, "lineno", None) else ""
+    return ligne + _detail(getattr(exc, "msg", None) or str(exc))
 
 
 def _verifier_taille_zip(info: zipfile.ZipInfo, limites: Limites, ou: str) -> None:

@@ -140,7 +140,7 @@ def initialiser_collectivite(
     code_col, code_bud = valider_code_col(code_col), valider_code_bud(code_bud)
     if nomenclature not in NOMENCLATURES:
         raise ValidationError(f"Nomenclature {nomenclature} non disponible (disponible : M57)")
-    annee = exercice or clock.today().year
+    annee = clock.today().year if exercice is None else exercice  # 0 is not "none given"
     if not 2000 <= annee <= 2100:
         raise ValidationError(f"Exercice invalide : {annee}")
     valider_id_post(poste)

@@ -119,7 +119,11 @@ def _valeurs(flux: Flux, f: PivotFacture, routage: Routage) -> dict:
 
 
 # statements built once, parameters given apart: compiled once, cached (thousands of invoices)
-_INSERT_FACTURES = insert(FactureDemat).returning(FactureDemat.id, sort_by_parameter_order=True)
+# multi-row INSERT … RETURNING: rows come back in no set order, told apart by supplier, number and
+# date (``_sans_repetition`` makes them unique within a lot)
+_INSERT_FACTURES = insert(FactureDemat).returning(
+    FactureDemat.fournisseur_identifiant, FactureDemat.numero, FactureDemat.date_emission,
+    FactureDemat.id)
 _CONNUES_CPRO = select(FactureDemat.id_cpro, FactureDemat.id, Flux.lu_le, Flux.nom_fichier).join(
     Flux).where(FactureDemat.id_cpro.in_(bindparam("cles", expanding=True))).order_by(FactureDemat.id)
 _CONNUES_NUMERO = select(
@@ -262,7 +266,9 @@ def _enregistrer_lot(session: Session, ctx: Context, flux: Flux, lot: list,
         etapes.append([(Etape.LECTURE_FLUX, complement)]
                       + ([(Etape.ANOMALIE, anomalie)] if anomalie else []))
     # Core multi-row inserts: thousands of invoices without the ORM's bookkeeping
-    ids = session.connection().execute(_INSERT_FACTURES, lignes_factures).scalars().all()
+    par_cle = {tuple(cle): fid for *cle, fid in session.connection().execute(_INSERT_FACTURES,
+                                                                              lignes_factures)}
+    ids = [par_cle[(f.fournisseur_identifiant, f.numero, f.date_emission)] for f in factures]
     tvas, lignes, pj_rows = [], [], []
     maintenant = ctx.now()
     for fid, f in zip(ids, factures):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from corail.context import Context
@@ -62,10 +63,15 @@ def tiers_du_fournisseur(session: Session, ctx: Context, fd: FactureDemat) -> Ti
                       identifiant=fd.fournisseur_identifiant, siret=siret,
                       cat_tiers=CAT_PERSONNE_MORALE_PRIVEE, code_pays=fd.fournisseur_code_pays or "FR",
                       cree_le=ctx.now())
-        session.add(tiers)
-        session.flush()
-        avertissements.append(f"Tiers « {tiers.nom} » créé (SIRET {siret or '—'}) : complétez son "
-                              f"adresse et sa nature juridique")
+        try:
+            with session.begin_nested():
+                session.add(tiers)
+        except IntegrityError:  # same SIRET created meanwhile by another workstation
+            tiers = session.scalars(stmt.where(Tiers.siret == siret)).one()
+            cree = False
+        else:
+            avertissements.append(f"Tiers « {tiers.nom} » créé (SIRET {siret or '—'}) : complétez son "
+                                  f"adresse et sa nature juridique")
     actifs = [c for c in tiers.comptes if c.date_fin is None]
     iban, valide, notes = _iban_du_pivot(fd)
     avertissements += notes

@@ -83,12 +83,15 @@ def _raison_inéligible(fd: FactureDemat, etats: tuple[str, ...]) -> str | None:
 
 def _choisir(session: Session, ctx: Context, ids: list[int] | None,
              etats: tuple[str, ...]) -> tuple[list[FactureDemat], list[Ignoree]]:
+    # locked (PostgreSQL): another workstation processing the same invoices waits, then sees
+    # them processed — an invoice is never mandated twice
     if ids is None:  # --all: every eligible invoice of the budget, the others listed as skipped
         candidats = session.scalars(select(FactureDemat).where(
             FactureDemat.budget_id == ctx.budget_id,
             FactureDemat.etat.in_([EtatFactureDemat.A_TRAITER, EtatFactureDemat.FACTUREE,
                                    EtatFactureDemat.ANOMALIE, EtatFactureDemat.SUSPENDUE]))
-            .order_by(FactureDemat.id)).all()
+            .order_by(FactureDemat.id).with_for_update(of=FactureDemat)
+            .execution_options(populate_existing=True)).all()
         ok, ignorees = [], []
         for fd in candidats:
             raison = _raison_inéligible(fd, etats)
@@ -98,6 +101,8 @@ def _choisir(session: Session, ctx: Context, ids: list[int] | None,
                 ok.append(fd)
         return ok, ignorees
     choisies = []
+    session.scalars(select(FactureDemat.id).where(FactureDemat.id.in_(ids)).order_by(FactureDemat.id)
+                    .with_for_update()).all()
     for i in dict.fromkeys(ids):
         fd = facture_demat(session, ctx, i)
         raison = _raison_inéligible(fd, etats)

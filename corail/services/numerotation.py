@@ -142,10 +142,13 @@ def numeroter(session: Session, ctx: Context, *, train: str | None = None,
     exiger(session, ctx, DEPENSES if type_piece == MANDAT else RECETTES, MODIFICATION, "numéroter")
     trains, avertissements = _trains(session, ctx, train, inclure_attente)
     ids = [t.id for t in trains]
+    # locked (PostgreSQL): another workstation numbering the same train waits, then finds these
+    # numbered (a mandat is never numbered twice)
     pieces = session.scalars(select(Piece).where(
         Piece.budget_id == ctx.budget_id, Piece.annee == ctx.exercice, Piece.type_piece == type_piece,
         Piece.train_id.in_(ids), Piece.etat.in_([EtatPiece.VALIDE, EtatPiece.BROUILLON]),
-        Piece.numero.is_(None)).order_by(Piece.id)).all()
+        Piece.numero.is_(None)).order_by(Piece.id).with_for_update(of=Piece)
+        .execution_options(populate_existing=True)).all()
     ignores = tuple((p.id, "brouillon non validé") for p in pieces if p.etat == EtatPiece.BROUILLON)
     valides = [p for p in pieces if p.etat == EtatPiece.VALIDE]
     if not valides:

@@ -4,7 +4,10 @@
 (``verifier_bordereaux`` lists them). It writes aside (``.NOM.xml.partiel`` in the same
 folder, fsync'ed) and renames at the very end: a crash, a cancel or a refusal leaves no
 partial PES file where the transfer software looks; the temporary file is removed on
-failure. It records the file (``PesAller``: NomFic, sha256, size, amounts, bordereaux,
+failure. With ``apres_validation=True`` (the command line) the rename waits for the commit:
+a process killed between the two can never leave a file the database does not record (the
+trésorerie would receive its bordereaux twice); killed after the commit, the complete
+temporary file is put in place by the next export to that folder. It records the file (``PesAller``: NomFic, sha256, size, amounts, bordereaux,
 PJ IdUnique), marks bordereaux and pièces *transmis* and adds the étape *PES Aller* to
 the invoices of the mandats. The caller owns the transaction: a failure rolls it back.
 """
@@ -20,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from corail.context import Context
@@ -157,6 +160,54 @@ def _nettoyer_temporaires(dossier: Path) -> None:
             pass
 
 
+def _sha256(chemin: Path) -> str:
+    digest = hashlib.sha256()
+    with chemin.open("rb") as f:
+        while bloc := f.read(2**20):
+            digest.update(bloc)
+    return digest.hexdigest()
+
+
+def _reprendre_publications(session: Session, ctx: Context, dossier: Path | str | None) -> None:
+    """Put in place the files of PES Aller recorded (committed) by a process killed before it
+    could rename them (``apres_validation``): the temporary file, complete, under its name."""
+    try:
+        cible_dossier = _dossier(session, ctx, dossier)
+        temps = list(cible_dossier.glob(f".PES*.xml{SUFFIXE_TEMP}")) if cible_dossier.is_dir() else []
+    except (ValidationError, OSError):
+        return
+    for temp in temps:
+        cible = temp.with_name(temp.name[1:-len(SUFFIXE_TEMP)])
+        sha = session.scalar(select(PesAller.sha256).where(PesAller.nom_fichier == cible.name))
+        try:
+            if sha is not None and not cible.exists() and _sha256(temp) == sha:
+                os.replace(temp, cible)
+        except OSError:  # another workstation did it meanwhile, or not writable: left as it is
+            pass
+
+
+def _publier_a_la_validation(session: Session, temp: Path, cible: Path) -> None:
+    """Rename ``temp`` to ``cible`` once the transaction is committed; remove it if it rolls back."""
+    fait = []  # once committed or rolled back, both listeners do nothing more
+    racine = session.get_transaction()
+
+    def apres_commit(_session) -> None:
+        if not fait and not (racine is not None and racine.is_active):  # not a savepoint's release
+            fait.append("valide")
+            try:
+                os.replace(temp, cible)
+            except OSError:  # recorded: put in place by the next export (_reprendre_publications)
+                pass
+
+    def apres_annulation(_session, transaction) -> None:
+        if not fait and not transaction.nested:
+            fait.append("annule")
+            temp.unlink(missing_ok=True)
+
+    event.listen(session, "after_commit", apres_commit)
+    event.listen(session, "after_soft_rollback", apres_annulation)
+
+
 def _ecrire(prep: Preparation, entete: w.EnTete, temp: Path, control: JobControl) -> tuple[str, int]:
     total = prep.nb_pieces + len(prep.pjs)
     pjs = (w.PJPES(p.id_unique, p.nom, p.type_pj, p.description, p.mime, p.blocs) for p in prep.pjs)
@@ -205,10 +256,13 @@ def _enregistrer(session: Session, ctx: Context, prep: Preparation, entete: w.En
 
 
 def exporter_pes(session: Session, ctx: Context, bordereau_ids: Iterable[int],
-                 dossier: Path | str | None = None, control: JobControl = NO_CONTROL) -> PesAllerInfo:
+                 dossier: Path | str | None = None, control: JobControl = NO_CONTROL, *,
+                 apres_validation: bool = False) -> PesAllerInfo:
     """Write the PES Aller of ``bordereau_ids`` into ``dossier`` (default: the répertoire de
-    transfert) and record it; refused with every problem found, writing nothing."""
+    transfert) and record it; refused with every problem found, writing nothing.
+    ``apres_validation``: the file is put in place when the caller commits (see above)."""
     exiger(session, ctx, TELEPROCEDURES, MODIFICATION, "générer un PES Aller")
+    _reprendre_publications(session, ctx, dossier)
     ids = list(dict.fromkeys(bordereau_ids))
     # another workstation exporting the same bordereaux waits here (PostgreSQL row locks)
     session.scalars(select(Bordereau.id).where(Bordereau.id.in_(ids)).with_for_update()).all()
@@ -235,14 +289,20 @@ def exporter_pes(session: Session, ctx: Context, bordereau_ids: Iterable[int],
     temp = cible_dossier / f".{cible.name}{SUFFIXE_TEMP}"
     if cible.exists():
         raise ValidationError(f"Le fichier « {cible} » existe déjà")
+    differe = False
     try:
         sha, taille = _ecrire(prep, entete, temp, control)
         pa = _enregistrer(session, ctx, prep, entete, cible, sha, taille)
-        os.replace(temp, cible)  # the very last step: before it, nothing is in the folder
+        if apres_validation:
+            _publier_a_la_validation(session, temp, cible)
+            differe = True
+        else:
+            os.replace(temp, cible)  # the very last step: before it, nothing is in the folder
     except PermissionError as exc:
         raise ValidationError(f"Écriture impossible dans « {cible_dossier} » : {exc.strerror}") from None
     finally:
-        temp.unlink(missing_ok=True)
+        if not differe:
+            temp.unlink(missing_ok=True)
     return _info(pa)
 
 

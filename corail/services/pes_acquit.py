@@ -87,6 +87,9 @@ class _Application:
         self.verdict_pj: dict[str, bool] = {}
 
     def erreur(self, code: str, libelle: str, **kw) -> None:
+        for champ, longueur in (("numero_piece", 20), ("numero_ligne", 10)):  # their columns
+            if kw.get(champ):
+                kw[champ] = kw[champ][:longueur]
         self.acq.erreurs.append(PesAcquittementErreur(code=code[:100], libelle=libelle, **kw))
 
     def _liens(self, e: fa.Element) -> list[PesAllerBordereau]:
@@ -101,8 +104,8 @@ class _Application:
         return liens
 
     def _piece(self, bordereau_id: int, numero: str) -> Piece | None:
-        if not numero.isdigit():
-            return None
+        if not (numero.isascii() and numero.isdigit()) or len(numero) > 9:
+            return None  # not a pièce number Corail can have given
         return self.s.scalars(select(Piece).where(Piece.bordereau_id == bordereau_id,
                                                   Piece.numero == int(numero))).first()
 

@@ -78,9 +78,9 @@ def _sources(chemin: Path, limites: Limites) -> tuple[list[_Source], zipfile.Zip
         return [_Source(chemin.name, lambda: chemin.open("rb"), chemin.stat().st_size)], None
     try:
         archive = zipfile.ZipFile(chemin)
-        entrees = [i for i in archive.infolist() if not i.is_dir()]
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
-        raise PivotRefuse(f"{chemin.name} : archive ZIP illisible ({exc})") from None
+        entrees = [i for i in archive.infolist() if i.filename and not i.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        raise PivotRefuse(f"{chemin.name} : archive ZIP illisible (abîmée ou tronquée)") from None
     xml = [i for i in entrees if i.filename.lower().endswith(".xml")]
     if not xml:
         archive.close()
@@ -131,8 +131,9 @@ def _empreinte(source: _Source) -> str:
         with source.ouvrir() as f:
             while bloc := f.read(BLOC):
                 digest.update(bloc)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error, NotImplementedError) as exc:
-        raise PivotRefuse(f"{source.nom} : lecture impossible ({exc})") from None
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error, NotImplementedError):
+        raise PivotRefuse(f"{source.nom} : lecture impossible (archive abîmée ou fichier "
+                          f"inaccessible)") from None
     return digest.hexdigest()
 
 
@@ -205,8 +206,9 @@ def _lire_source(session: Session, ctx: Context, source: _Source, limites: Limit
         session.flush()
         return FluxLu(flux.id, source.nom, flux.id_flx, flux.nb_factures, len(etats) - anomalies,
                       anomalies, nb_pj)
-    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError) as exc:
-        raise PivotRefuse(f"{source.nom} : lecture impossible ({exc})") from None
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError):
+        raise PivotRefuse(f"{source.nom} : lecture impossible (archive abîmée ou fichier "
+                          f"inaccessible)") from None
     finally:
         for lue in lot:  # a lot not recorded (refusal, cancel): its PJ are dropped
             for pj in lue.pjs:
