@@ -21,7 +21,7 @@ from corail.reports.asap_pdf import AvisImprime, ecrire_avis_pdf
 from corail.reports.styles import format_siret
 from corail.services.asap import _asap
 from corail.services.asap_regles import facture_du_titre, references
-from corail.services.edition import _ecrire
+from corail.services.edition import ecrire_pdf
 from corail.services.habilitations import exiger
 from corail.services.pj import lire_pj
 from corail.services.reglages_demat import lire_asap
@@ -52,5 +52,5 @@ def avis_du_titre(session: Session, ctx: Context, titre_id: int) -> AvisImprime:
 def imprimer_asap(session: Session, ctx: Context, titre_id: int, chemin: Path | str) -> Path:
     """Write the avis des sommes à payer of the titre to ``chemin`` (PDF)."""
     avis = avis_du_titre(session, ctx, titre_id)
-    _ecrire(Path(chemin), lambda out: ecrire_avis_pdf(avis, out))
+    ecrire_pdf(Path(chemin), lambda out: ecrire_avis_pdf(avis, out))
     return Path(chemin)

@@ -157,7 +157,9 @@ def _ville(tete: EnTeteImpression) -> str:
     return tete.adresse[-1].split(" ", 1)[-1] if tete.adresse else tete.collectivite
 
 
-def _ecrire(chemin: Path, ecrire) -> int:
+def ecrire_pdf(chemin: Path, ecrire) -> int:
+    """Write a PDF aside (``.nom.pdf.partiel``) with ``ecrire(flux) -> pages``, then rename it:
+    a failed or cancelled printing leaves no partial PDF under the chosen name."""
     chemin = Path(chemin)
     if chemin.is_dir():
         raise ValidationError(f"« {chemin} » est un dossier : donnez un nom de fichier PDF")
@@ -191,7 +193,7 @@ def imprimer_mandats(session: Session, ctx: Context, chemin: Path, *, train: str
     pieces = session.scalars(stmt.order_by(Piece.numero.is_(None), Piece.numero, Piece.id)).all()
     if not pieces:
         raise ValidationError("Aucun mandat à imprimer")
-    pages = _ecrire(chemin, lambda out: ecrire_mandats_pdf(_mandats(session, ctx, pieces, control), out,
+    pages = ecrire_pdf(chemin, lambda out: ecrire_mandats_pdf(_mandats(session, ctx, pieces, control), out,
                                                            control=control))
     pages_b, ecrits = imprimer_bordereaux(session, ctx, chemin, pieces)
     _etapes_impression(session, ctx, chemin, pieces)
@@ -208,7 +210,7 @@ def imprimer_bordereaux(session: Session, ctx: Context, chemin: Path,
         bord = session.get(Bordereau, b)
         suffixe = "_02" if bord.type_bord != "01" else ""
         pdf_b = Path(chemin).with_name(f"{Path(chemin).stem}_bordereau_{bord.numero}{suffixe}.pdf")
-        pages += _ecrire(pdf_b, lambda out, b=b: ecrire_bordereau_pdf(bordereau_imprime(session, ctx, b), out))
+        pages += ecrire_pdf(pdf_b, lambda out, b=b: ecrire_bordereau_pdf(bordereau_imprime(session, ctx, b), out))
         ecrits.append(pdf_b)
     return pages, tuple(ecrits)
 
@@ -299,7 +301,7 @@ def imprimer_titres(session: Session, ctx: Context, chemin: Path, *, train: str 
             control.step(n, len(pieces))
             yield titre_imprime(session, ctx, p, tete)
 
-    pages = _ecrire(chemin, lambda out: ecrire_titres_pdf(titres(), out, control=control))
+    pages = ecrire_pdf(chemin, lambda out: ecrire_titres_pdf(titres(), out, control=control))
     pages_b, ecrits = imprimer_bordereaux(session, ctx, chemin, pieces)
     _etapes_impression(session, ctx, chemin, pieces)
     return Impression(Path(chemin), pages + pages_b, 0, titres=len(pieces), bordereaux=ecrits)
