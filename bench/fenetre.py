@@ -55,8 +55,14 @@ def _pic_rss_mo() -> float:
 
 def construire(dossier: Path, n: int) -> Path:
     """The base (kept between runs): one collectivité, n mandats in exercice 2026."""
+    from corail.db.engine import Database
+    from corail.db.migrate import migrer
+
     fichier = dossier / f"fenetre_{n}_v{VERSION_DONNEES}.db"
-    if fichier.exists():
+    if fichier.exists():  # kept, with the migrations written since (main.py would apply them)
+        db = Database(f"sqlite:///{fichier}")
+        migrer(db)
+        db.dispose()
         return fichier
     import random
     from datetime import UTC, date, datetime
@@ -65,8 +71,6 @@ def construire(dossier: Path, n: int) -> Path:
     from sqlalchemy import insert, select
 
     from corail.context import FixedClock
-    from corail.db.engine import Database
-    from corail.db.migrate import migrer
     from corail.db.models import MANDAT, Imputation, Piece, Tiers, Train
     from corail.services.collectivites import initialiser_collectivite
 

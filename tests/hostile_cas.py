@@ -245,6 +245,10 @@ def _cas_statuts() -> list[Cas]:
             remp("<Horodatage>2026-10-15T11", "<Horodatage>2026-13-45T11"), "Horodatage.*invalide.*H-1"),
         Cas("statuts-statut_inconnu", "statuts", remp("<IdStatut>05", "<IdStatut>99"),
             "statut « 99 » inconnu.*facture H-1"),
+        Cas("statuts-enveloppe_sans_parametres", "statuts",
+            lambda b: remplacer(STATUT, STATUT[STATUT.index(b"<Parametres>"):
+                                               STATUT.index(b"</Parametres>") + len(b"</Parametres>")], b""),
+            "DtPrd et IdFlx sont obligatoires"),
         Cas("statuts-idfacture_manquante", "statuts", remp("<IdFacture>H-1</IdFacture>", ""),
             "IdFacture manquant"),
         Cas("statuts-siret_du_destinataire_tronque", "statuts",

@@ -177,3 +177,11 @@ def test_config_depuis_le_reglage_et_le_trousseau():
     assert config.url_oauth == "https://sandbox-oauth.piste.gouv.fr/api/oauth/token"
     assert config.mot_de_passe == PASSWORD and PASSWORD not in repr(config)
     assert CLIENT_SECRET not in repr(config)
+    # a setting edited by hand is checked again: secrets never leave in clear (but a local server may)
+    for url in ("http://chorus-pro.example.fr", "ftp://piste.gouv.fr"):
+        with pytest.raises(ValidationError, match="n'est pas en https"):
+            config_depuis_reglage(replace(service, environnement="personnalisee", url=url), 1,
+                                  memoire=memoire)
+    local = config_depuis_reglage(replace(service, environnement="personnalisee",
+                                          url="http://127.0.0.1:8123"), 1, memoire=memoire)
+    assert local.url_api == "http://127.0.0.1:8123"

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import os
 import random
+import tempfile
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from tests import crash_bases as cb
 from tests import crash_outils as co
 
 RUNS = int(os.environ.get("CORAIL_CRASH_RUNS", "1"))
@@ -64,8 +67,6 @@ class Scenario:
 
 def _en_processus(url: str, *args: str) -> tuple[int, float, int]:
     """``corail ARGS`` in this process: (exit code, duration, SQL statements)."""
-    import time
-
     from corail.cli.main import main
 
     n = [0]
@@ -91,7 +92,7 @@ def scenario(request, tmp_path_factory):
     flux = dossier / "flux.xml"
     flux.write_bytes(co.flux_avec_pj(NB_FACTURES))
     sc = Scenario(request.param, dossier, flux)
-    travail = f"sqlite:///{dossier / 'travail.db'}" if request.param == "sqlite" else co.base_pg()
+    travail = f"sqlite:///{dossier / 'travail.db'}" if request.param == "sqlite" else cb.base_pg()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CORAIL_UTILISATEUR", "agent.test")
         mp.delenv("CORAIL_DATABASE_URL", raising=False)
@@ -102,19 +103,19 @@ def scenario(request, tmp_path_factory):
                 assert main(["--database", travail, "--exercice", "2026", "mandats", "valider",
                              *map(str, range(1, NB_FACTURES + 1))]) == 0
             if operation == "pes":  # the suppliers' NatJur, as the agent would complete it
-                sc.bordereau = co.preparer_pes(travail)
-            sc.avant[operation] = co.copie(travail, dossier, f"avant-{operation}")
+                sc.bordereau = cb.preparer_pes(travail)
+            sc.avant[operation] = cb.copie(travail, dossier, f"avant-{operation}")
             code, sc.durees[operation], sc.requetes[operation] = _en_processus(
                 travail, *sc.args(operation, dossier / "transfert"))
             assert code == 0, operation
-            sc.apres[operation] = co.copie(travail, dossier, f"apres-{operation}")
-    co.supprimer(travail)
+            sc.apres[operation] = cb.copie(travail, dossier, f"apres-{operation}")
+    cb.supprimer(travail)
     print(f"\n[{sc.moteur}] durées en processus : "
           + ", ".join(f"{o} {d:.2f} s / {sc.requetes[o]} requêtes" for o, d in sc.durees.items()))
     yield sc
     if sc.moteur == "postgresql":
         for url in [*sc.avant.values(), *sc.apres.values()]:
-            co.supprimer(url)
+            cb.supprimer(url)
 
 
 def _essais(sc: Scenario, operation: str) -> list[tuple[str, str | float]]:
@@ -135,14 +136,18 @@ def _essais(sc: Scenario, operation: str) -> list[tuple[str, str | float]]:
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_tue_en_cours_de_route(scenario, operation, tmp_path, monkeypatch):
     monkeypatch.setenv("CORAIL_UTILISATEUR", "agent.test")
+    temporaire = tmp_path / "tmp"  # the temporary folder of the killed command and of the re-run
+    temporaire.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporaire))
+    monkeypatch.setattr(tempfile, "tempdir", str(temporaire))
     sc = scenario
-    avant = co.dump_metier(sc.avant[operation], racine=sc.dossier / "transfert")
-    apres = co.dump_metier(sc.apres[operation], racine=sc.dossier / "transfert")
+    avant = cb.dump_metier(sc.avant[operation], racine=sc.dossier / "transfert")
+    apres = cb.dump_metier(sc.apres[operation], racine=sc.dossier / "transfert")
     assert avant != apres
     bilan: Counter = Counter()
     for n, (mode, valeur) in enumerate(_essais(sc, operation)):
         quoi = f"[{sc.moteur}] {operation} n° {n} ({mode} {valeur}, graine {GRAINE})"
-        url = co.copie(sc.avant[operation], tmp_path, f"k{n}")
+        url = cb.copie(sc.avant[operation], tmp_path, f"k{n}")
         transfert = tmp_path / f"transfert{n}"
         try:
             args = sc.args(operation, transfert)
@@ -152,22 +157,27 @@ def test_tue_en_cours_de_route(scenario, operation, tmp_path, monkeypatch):
                 res = co.corail(url, *args, tuer=str(valeur))
             assert res.code in (0, -9), f"{quoi} : code {res.code}\n{res.erreur}"
             assert "Traceback" not in res.erreur, quoi
-            assert co.verifier_base(url) == [], quoi
-            etat = co.dump_metier(url, racine=transfert)
+            assert cb.verifier_base(url) == [], quoi
+            etat = cb.dump_metier(url, racine=transfert)
             issue = "avant" if etat == avant else "apres" if etat == apres else None
-            assert issue, f"{quoi} : état intermédiaire : {co.differences(etat, apres)}"
+            assert issue, f"{quoi} : état intermédiaire : {cb.differences(etat, apres)}"
             # committed but killed before the rename: the complete temporary file waits
             _verifier_transfert(quoi, url, transfert,
                                 attendus=(0, 1) if operation == "pes" and issue == "apres" else (0,))
+            # the killed Lecture's temporary PJ files: removed by the next one (once old enough)
+            for reste in temporaire.glob("corail-pivot-*"):
+                os.utime(reste, (time.time() - 7200, time.time() - 7200))
             # again, to its end: the uninterrupted run's result (or a clean refusal when done)
             code = _en_processus(url, *args)[0]
             assert code == 0 if issue == "avant" else code in (0, 2), quoi
-            etat = co.dump_metier(url, racine=transfert)
-            assert etat == apres, f"{quoi} : relancée : {co.differences(etat, apres)}"
-            assert co.verifier_base(url) == [], quoi
+            etat = cb.dump_metier(url, racine=transfert)
+            assert etat == apres, f"{quoi} : relancée : {cb.differences(etat, apres)}"
+            assert cb.verifier_base(url) == [], quoi
             _verifier_transfert(quoi, url, transfert, attendus=(int(operation == "pes"),))
+            if operation == "import":
+                assert list(temporaire.iterdir()) == [], quoi
         finally:
-            co.supprimer(url)
+            cb.supprimer(url)
         bilan[f"{mode} → {issue}" + (" (fini avant le signal)" if res.code == 0 else "")] += 1
     print(f"\n{sc.moteur} {operation} : {sum(bilan.values())} essai(s) : {dict(sorted(bilan.items()))}")
 
@@ -175,11 +185,11 @@ def test_tue_en_cours_de_route(scenario, operation, tmp_path, monkeypatch):
 def _verifier_transfert(quoi: str, url: str, dossier: Path, *, attendus: tuple[int, ...]) -> None:
     """No partial PES file: ``*.xml`` only the ones the database records, complete; anything
     else only under the temporary name."""
-    xml, autres = co.fichiers_transfert(dossier)
+    xml, autres = cb.fichiers_transfert(dossier)
     assert len(xml) in attendus, f"{quoi} : fichiers {xml} (attendus : {attendus})"
     assert all(n.startswith(".PES") and n.endswith(".xml.partiel") for n in autres), f"{quoi} : {autres}"
     for nom in xml:
-        assert co.pes_enregistre(url, dossier / nom), f"{quoi} : {nom} n'est pas celui enregistré"
+        assert cb.pes_enregistre(url, dossier / nom), f"{quoi} : {nom} n'est pas celui enregistré"
 
 
 def test_pes_mis_en_place_a_la_validation_seulement(db, ctx, tmp_path, monkeypatch):
@@ -216,4 +226,4 @@ def test_pes_mis_en_place_a_la_validation_seulement(db, ctx, tmp_path, monkeypat
     with db.transaction() as s:
         info3 = pes.exporter_pes(s, ctx, [b3], sortie, apres_validation=True)
     assert noms() == sorted([info.nom_fichier, info2.nom_fichier, info3.nom_fichier])
-    assert co.pes_enregistre(db.url, sortie / info2.nom_fichier)
+    assert cb.pes_enregistre(db.url, sortie / info2.nom_fichier)

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -53,6 +54,10 @@ class ConfigChorus:
     essais: int = 4  # attempts on network errors and 5xx
 
 
+#: hosts allowed without https: this machine only (a local test server)
+LOCALES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 def config_depuis_reglage(reglage: RecuperationReglage, collectivite_id: int, *,
                           memoire: MemoireSession) -> ConfigChorus:
     """The API settings of a structure, its secrets read from the keyring; a French
@@ -74,7 +79,14 @@ def config_depuis_reglage(reglage: RecuperationReglage, collectivite_id: int, *,
                               f"{', '.join(manque)} manquant(s) (Paramétrage de la récupération des "
                               f"factures dématérialisées)")
     url = reglage.url.rstrip("/")
-    return ConfigChorus(url_api=url, url_oauth=reglage.url_oauth or f"{url}/api/oauth/token",
+    oauth = reglage.url_oauth or f"{url}/api/oauth/token"
+    for adresse in (url, oauth):  # a setting edited by hand is checked again: no secret in clear
+        parts = urlsplit(adresse)
+        if parts.scheme != "https" and parts.hostname not in LOCALES:
+            raise ValidationError(f"Adresse de Chorus Pro refusée : « {adresse} » n'est pas en https ; "
+                                  f"le mot de passe et le secret client ne partent qu'en https "
+                                  f"(Paramétrage de la récupération des factures dématérialisées)")
+    return ConfigChorus(url_api=url, url_oauth=oauth,
                         client_id=reglage.client_id, client_secret=secret, compte=reglage.compte,
                         mot_de_passe=mot_de_passe)
 

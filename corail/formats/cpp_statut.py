@@ -233,8 +233,9 @@ def lire_cpp_statut(source: Path | bytes, *, nom: str | None = None) -> FluxStat
             raise ValidationError(f"ce n'est pas un fichier de statuts CPPStatut (racine "
                                   f"« {_nom(racine)} »)")
         unitaire = _enfant(_enfant(racine, "Enveloppe"), "EnveloppeUnitaire")
+        parametres = _enfant(unitaire, "Parametres")
         params = {_texte(p, "Code"): _texte(p, "Valeurparametre")
-                  for p in (_enfant(unitaire, "Parametres") if unitaire is not None else [])}
+                  for p in (parametres if parametres is not None else [])}
         if not params.get("DtPrd") or not params.get("IdFlx"):
             raise ValidationError("enveloppe incomplète : les paramètres DtPrd et IdFlx sont obligatoires")
         production = _date(params["DtPrd"], "DtPrd", "enveloppe")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import time
 import uuid
 import zipfile
 import zlib
@@ -29,6 +30,8 @@ from corail.services.flux import creer_flux, enregistrer_factures, verifier_non_
 from corail.services.pj import DonneesHachees
 
 RATIO_XML_MAX = 200
+PREFIXE_TEMP = "corail-pivot-"
+AGE_TEMP_ABANDONNE = 3600  # seconds: a temporary folder older than this was left by a killed Lecture
 # invoices recorded together (a few statements per lot, not per invoice); the PJ of a lot wait in
 # memory (or in temporary files beyond a megabyte each), so a lot is also bounded in bytes
 LOT_FACTURES = 200
@@ -163,7 +166,7 @@ def _lire_source(session: Session, ctx: Context, source: _Source, limites: Limit
     hashed first instead, so that reading it again is refused at once."""
     if session.scalar(select(Flux.id).where(Flux.taille == source.taille).limit(1)) is not None:
         verifier_non_lu(session, _empreinte(source), source.nom)
-    temp = Path(tempfile.mkdtemp(prefix="corail-pivot-"))
+    temp = Path(tempfile.mkdtemp(prefix=PREFIXE_TEMP))
     lot: list = []
     try:
         flux: Flux | None = None
@@ -216,9 +219,22 @@ def _lire_source(session: Session, ctx: Context, source: _Source, limites: Limit
         vider_dossier(temp)
 
 
+def _nettoyer_abandonnes() -> None:
+    """Remove the temporary PJ folders of a Lecture killed before it could (old enough not to be
+    another Lecture in progress)."""
+    limite = time.time() - AGE_TEMP_ABANDONNE
+    try:
+        for dossier in Path(tempfile.gettempdir()).glob(f"{PREFIXE_TEMP}*"):
+            if dossier.is_dir() and dossier.stat().st_mtime < limite:
+                vider_dossier(dossier)
+    except OSError:
+        pass
+
+
 def importer_fichier(session: Session, ctx: Context, chemin: Path | str, *,
                      control: JobControl = NO_CONTROL, limites: Limites | None = None) -> ImportResultat:
     """Read one pivot file (XML or ZIP of XML) into the database, in the caller's transaction."""
+    _nettoyer_abandonnes()
     chemin = Path(chemin)
     limites = limites or Limites()
     sources, archive = _sources(chemin, limites)
