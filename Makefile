@@ -24,7 +24,7 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## make bench — every benchmark of bench/ (about ten minutes; never run by CI) into BENCHMARKS.md
+## make bench — every benchmark of bench/ (a few minutes; never run by CI), written to BENCHMARKS.md
 bench: setup
 	$(BIN)/python bench/tout.py $(ARGS)
 

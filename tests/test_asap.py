@@ -317,3 +317,18 @@ def test_titre_supprime_emporte_son_asap_et_pj_asap_non_retirable(session, ctx):
     with pytest.raises(ValidationError):
         retirer_pj_titre(session, ctx, numerote, pj_id)
     assert session.get(PiecePJ, (numerote, pj_id)) is not None
+
+
+def test_asap_saisie_avant_numerotation_produite_a_la_numerotation(session, ctx):
+    from corail.services.titres import valider_titre
+
+    parametrer(session, ctx)
+    titre_id = titre_asap(session, ctx, debiteur_public(session, ctx), numeroter=False)
+    assert saisir_asap(session, ctx, titre_id, LIGNES).pj_id is None  # no number yet
+    valider_titre(session, ctx, titre_id)
+    res = numeroter_titres(session, ctx)
+    assert not [a for a in res.avertissements if "ASAP" in a]
+    info = asap_du_titre(session, titre_id)
+    assert info is not None and info.pj_id is not None and info.type_pj_pes == "006"
+    numero = session.get(Piece, titre_id).numero
+    assert f"T{numero}" in info.nom_pj

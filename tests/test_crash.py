@@ -3,8 +3,9 @@ numbering and PES export.
 
 Each operation starts from the state an uninterrupted run had before it (a copy of the
 database), runs ``corail …`` in a subprocess and kills it: at a random moment of the operation
-(seeded), before a random SQL statement (``sql:N``), or at a fixed point (just before the commit,
-just after it, just after the PES file is renamed into place). Then:
+(seeded, counted from the command's start, imports done), before a random SQL statement
+(``sql:N``), or at a fixed point (just before the commit, just after it, just before or after the
+PES file is renamed into place). Then:
 
 * the database passes ``PRAGMA integrity_check`` and ``foreign_key_check`` (SQLite) or answers
   (PostgreSQL); no PJ chunk without a PJ, no PJ content without chunks or without a PJ;
@@ -12,12 +13,13 @@ just after it, just after the PES file is renamed into place). Then:
   uninterrupted run (a normalized dump: timestamps left out, ids by rank);
 * the transfer folder holds no partial ``*.xml``: temporary files only under their temporary
   names, and a ``*.xml`` only when the database records it;
+* a killed Lecture's temporary PJ folder is removed by the next Lecture (once an hour old);
 * running the command again gives the uninterrupted run's result.
 
-In CI: one random kill of each kind per operation plus the fixed points (SQLite; PostgreSQL too
-with ``CORAIL_TEST_PG_URL``). The longer run: ``CORAIL_CRASH_RUNS=50`` (kills of each random
-kind per operation), ``CORAIL_CRASH_GRAINE`` to change the seed, e.g.
-``CORAIL_CRASH_RUNS=50 .venv/bin/pytest -q -s tests/test_crash.py``.
+In CI: the fixed points and one random kill per operation on SQLite (the first fixed point on
+PostgreSQL, with ``CORAIL_TEST_PG_URL``). The longer run: ``CORAIL_CRASH_RUNS=N`` gives N kills
+of each random kind per operation (``CORAIL_CRASH_GRAINE`` changes the seed), e.g.
+``CORAIL_CRASH_RUNS=25 .venv/bin/pytest -q -s tests/test_crash.py`` (about 11 min on SQLite).
 """
 from __future__ import annotations
 
@@ -123,9 +125,10 @@ def _essais(sc: Scenario, operation: str) -> list[tuple[str, str | float]]:
     essais: list[tuple[str, str | float]] = [("point", p) for p in POINTS[operation]]
     sql = ("sql", f"sql:{rng.randint(1, sc.requetes[operation])}")
     temps = ("temps", round(rng.uniform(0, FENETRE * sc.durees[operation]), 3))
-    if RUNS == 1:  # CI: the fixed points and one random kill, of each kind in turn
-        return essais[:1 if sc.moteur == "postgresql" else None] + [
-            sql if OPERATIONS.index(operation) % 2 else temps]
+    if RUNS == 1:  # CI: the fixed points and one random kill, of each kind in turn (PostgreSQL:
+        if sc.moteur == "postgresql":  # the first fixed point only)
+            return essais[:1]
+        return essais + [sql if OPERATIONS.index(operation) % 2 else temps]
     for _ in range(RUNS):
         essais += [("sql", f"sql:{rng.randint(1, sc.requetes[operation])}"),
                    ("temps", round(rng.uniform(0, FENETRE * sc.durees[operation]), 3))]
@@ -227,3 +230,22 @@ def test_pes_mis_en_place_a_la_validation_seulement(db, ctx, tmp_path, monkeypat
         info3 = pes.exporter_pes(s, ctx, [b3], sortie, apres_validation=True)
     assert noms() == sorted([info.nom_fichier, info2.nom_fichier, info3.nom_fichier])
     assert cb.pes_enregistre(db.url, sortie / info2.nom_fichier)
+
+
+def test_la_lecture_retire_les_dossiers_temporaires_abandonnes(tmp_path, monkeypatch):
+    """A Lecture killed mid-way leaves its decoded PJ in a temporary folder: the next Lecture
+    removes it once it is an hour old (a younger one may be another Lecture in progress)."""
+    from corail.errors import ValidationError
+    from corail.services.pivot_import import importer_fichier
+
+    temporaire = tmp_path / "tmp"
+    temporaire.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporaire))
+    vieux, recent = temporaire / "corail-pivot-abandonne", temporaire / "corail-pivot-en-cours"
+    for dossier in (vieux, recent):
+        dossier.mkdir()
+        (dossier / "pj-1.bin").write_bytes(b"%PDF")
+    os.utime(vieux, (time.time() - 7200, time.time() - 7200))
+    with pytest.raises(ValidationError, match="introuvable"):
+        importer_fichier(None, None, tmp_path / "absent.xml")
+    assert [p.name for p in temporaire.iterdir()] == [recent.name]

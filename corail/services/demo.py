@@ -252,7 +252,34 @@ def _recettes(session: Session, ctx: Context) -> None:
     titre(association, "Location de la salle polyvalente le 12/09/2026", ("752", "450.00"),
           pieces_justificatives="Convention de mise à disposition")
     numeroter_titres(session, ctx, train="Normal")
-    titre(loges, "Mise à disposition d'un agent technique, 3e trimestre", ("7084", "6240.00"),
-          type_asap="02", pieces_justificatives="Convention de mise à disposition du 02/01/2026")
+    asap = titre(loges, "Mise à disposition d'un agent technique, 3e trimestre", ("7084", "6240.00"),
+                 type_asap="02", pieces_justificatives="Convention de mise à disposition du 02/01/2026")
+    _asap(session, ctx, asap)
     titre(association, "Remboursement de frais de nettoyage après manifestation", ("70878", "86.40"),
           valider=False)
+
+
+def _asap(session: Session, ctx: Context, titre_id: int) -> None:
+    """The PES Facture ASAP paramétrage (Récup. paramétrage, then what Corail cannot know) and the
+    ASAP invoice of the titre, entered: its PES_Facture is built when the titre is numbered."""
+    from dataclasses import replace
+
+    from corail.services.asap import LigneSaisie, saisir_asap
+    from corail.services.reglages_demat import AsapReglage, asap_depuis_corail, enregistrer_asap
+
+    reglage = replace(
+        asap_depuis_corail(session, ctx, AsapReglage()), telephone="02 38 00 00 00",
+        horaires_ouverture="Lundi-vendredi 8h30-12h, 13h30-17h", signataire_nom="LEFÈVRE",
+        signataire_prenom="Anne", signataire_fonction="Maire", tresorerie_adresse1="4 place du Martroi",
+        tresorerie_code_postal="45000", tresorerie_telephone="02 38 11 11 11",
+        modalites_reglement="Par virement au Trésor public (références du talon) ou en numéraire "
+                            "auprès d'un buraliste agréé",
+        modalites_contestation="Dans les deux mois suivant la réception, devant la juridiction "
+                               "compétente selon la nature de la créance (art. L. 1617-5 du CGCT)",
+        ref_bdf="045001")
+    enregistrer_asap(session, ctx, reglage)
+    saisir_asap(session, ctx, titre_id, [
+        LigneSaisie("Mise à disposition d'un agent technique, juillet et août", Decimal("2"),
+                    Decimal("1300.00"), Decimal("20")),
+        LigneSaisie("Mise à disposition d'un agent technique, septembre", Decimal("1"),
+                    Decimal("2600.00"), Decimal("20"))])

@@ -14,7 +14,7 @@ titre's pièces jointes.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -64,7 +64,17 @@ def numeroter_titres(session: Session, ctx: Context, *, train: str | None = None
     """Number the validated titres of ``train`` (None: every train but the waiting ones) and
     create their bordereau(x) de titres (TypBord 01, and 02 for annulations/réductions)."""
     exiger(session, ctx, RECETTES, MODIFICATION, "numéroter des titres")
-    return numeroter(session, ctx, train=train, control=control, type_piece=TITRE)
+    res = numeroter(session, ctx, train=train, control=control, type_piece=TITRE)
+    from corail.services.asap import preparer_asap  # asap builds on titres
+
+    avertissements = list(res.avertissements)
+    for bordereau in res.bordereaux:  # an ASAP entered before: its PES_Facture now has its numbers
+        for titre_id, _numero in bordereau.pieces:
+            try:
+                preparer_asap(session, ctx, titre_id)
+            except ValidationError as exc:  # the titre stays numbered; PES export will refuse it
+                avertissements.append(f"ASAP non prête : {exc}")
+    return replace(res, avertissements=tuple(avertissements))
 
 
 def annuler_titre(session: Session, ctx: Context, titre_id: int, *, motif: str,
