@@ -167,3 +167,21 @@ def test_un_siret_pour_une_seule_collectivite(tmp_path, capsys):
             "01", "--poste", "031000", "--service-chorus", " "]
     assert main(["--database", url, *vide]) == 2
     assert "Code service Chorus Pro vide" in capsys.readouterr().err
+
+
+def test_base_occupee_message_francais_code_3(tmp_path, capsys, monkeypatch):
+    """A lock timeout or a deadlock (another workstation): French, exit 3, no traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    import corail.cli.environnement as environnement
+
+    def occupee(*_a, **_k):
+        raise OperationalError("SELECT", {}, Exception("database is locked"))
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert main(["--database", url, "--exercice", "2026", *INIT]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(environnement, "lister_budgets", occupee)
+    assert main(["--database", url, "budgets"]) == 3
+    err = capsys.readouterr().err
+    assert "database is locked" in err and "rien n'a été modifié" in err and "Traceback" not in err

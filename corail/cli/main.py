@@ -8,6 +8,8 @@ import sys
 import traceback
 from typing import Sequence
 
+from sqlalchemy.exc import OperationalError
+
 from corail.cli import (
     asap, demo, depenses, environnement, francais, pes, pivot, recettes, sauvegarde,
 )
@@ -65,6 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Cancelled:
         print("corail : opération annulée, rien n'a été modifié", file=sys.stderr)
         return EXIT_REFUS
+    except OperationalError as exc:  # lock timeout, deadlock, lost connection: rolled back
+        raison = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        print(f"corail : la base de données n'a pas pu aller au bout ({raison}) ; rien n'a été "
+              f"modifié, réessayez (un autre poste travaille peut-être sur les mêmes pièces)",
+              file=sys.stderr)
+        return EXIT_BASE
     except KeyboardInterrupt:
         print("corail : interrompu, rien n'a été modifié", file=sys.stderr)
         return 130

@@ -183,9 +183,11 @@ def detail_facture(session: Session, ctx: Context, facture_id: int) -> FactureDe
 
 def actualiser_etat_flux(session: Session, flux_id: int) -> str:
     """lu (nothing processed), partiel, traite (every invoice processed)."""
-    etats = session.scalars(select(FactureDemat.etat).where(FactureDemat.flux_id == flux_id)).all()
-    restants = sum(e in (EtatFactureDemat.A_TRAITER, EtatFactureDemat.ANOMALIE) for e in etats)
-    etat = EtatFlux.TRAITE if restants == 0 else EtatFlux.LU if restants == len(etats) else EtatFlux.PARTIEL
+    a_traiter = (str(EtatFactureDemat.A_TRAITER), str(EtatFactureDemat.ANOMALIE))
+    total, restants = session.execute(  # counted in the database (index flux_id, etat)
+        select(func.count(), func.count().filter(FactureDemat.etat.in_(a_traiter)))
+        .where(FactureDemat.flux_id == flux_id)).one()
+    etat = EtatFlux.TRAITE if restants == 0 else EtatFlux.LU if restants == total else EtatFlux.PARTIEL
     flux = session.get(Flux, flux_id)
     flux.etat = etat
     return etat
