@@ -19,6 +19,7 @@ import argparse
 import base64
 import json
 import os
+import shutil
 import platform
 import subprocess
 import sys
@@ -81,12 +82,12 @@ def mesure_plancher(fichier: Path) -> dict:
     from lxml import etree
 
     debut, cpu = time.perf_counter(), _cpu()
-    with tempfile.TemporaryDirectory() as tmp:
-        sortie = Path(tmp) / "pj.bin"
+    with tempfile.TemporaryDirectory() as tmp, (Path(tmp) / "pj.bin").open("wb") as out:
+        # every PJ appended to one file (as Corail appends them to its database file); rewriting a
+        # file per PJ made ext4 flush each time and inflated the floor under disk load
         n = 0
         for _, el in etree.iterparse(str(fichier), events=("end",), tag="Contenu", huge_tree=True):
-            with sortie.open("wb") as out:
-                out.write(base64.b64decode(el.text or ""))
+            out.write(base64.b64decode(el.text or ""))
             n += 1
             el.clear(keep_tail=True)
             while el.getprevious() is not None:
@@ -114,8 +115,11 @@ def mesure_corail(fichier: Path) -> dict:
     with db.transaction() as s:
         res = importer_fichier(s, ctx, fichier)
     secondes = time.perf_counter() - debut
-    return {"secondes": secondes, "cpu": _cpu() - cpu, "pic_rss_mo": _pic_rss_mo(),
-            "factures": res.nb_factures}
+    mesure = {"secondes": secondes, "cpu": _cpu() - cpu, "pic_rss_mo": _pic_rss_mo(),
+              "factures": res.nb_factures}
+    db.dispose()
+    shutil.rmtree(os.environ["CORAIL_DATA_DIR"], ignore_errors=True)  # ~75 MB per run otherwise
+    return mesure
 
 
 def _enfant(mode: str, fichier: Path) -> dict:
