@@ -205,3 +205,15 @@ def repartition_par_budget(session: Session, flux_ids: list[int]) -> list[tuple[
         .order_by(Budget.code_col, Budget.code_bud)).all()
     return [(f"{col}-{bud} {libelle}" if col else "sans budget (anomalie)", n)
             for col, bud, libelle, n in rows]
+
+
+def montant_du(session: Session, piece) -> Decimal | None:
+    """What the pièce's dematerialized invoice (or avoir) asks: net à payer, or HT on a budget
+    assujetti à la TVA; None when the pièce comes from no invoice."""
+    from corail.db.models import Budget
+
+    if piece.facture_demat_id is None:
+        return None
+    fd = session.get(FactureDemat, piece.facture_demat_id)
+    budget = session.get(Budget, piece.budget_id)
+    return fd.montant_ht if budget.assujetti_tva else fd.montant_net

@@ -30,7 +30,7 @@ from corail.domain.workflow import changer_etat
 from corail.errors import NotFound, ValidationError
 from corail.money import ZERO, format_eur, to_money
 from corail.services.etapes import ajouter_etape
-from corail.services.factures_demat import actualiser_etat_flux
+from corail.services.factures_demat import actualiser_etat_flux, montant_du
 from corail.services.habilitations import exiger
 from corail.services.nomenclature import article_imputable
 
@@ -191,14 +191,6 @@ def modifier_mandat(session: Session, ctx: Context, mandat_id: int, saisie: Mand
     _appliquer(session, ctx, piece, saisie)
     return detail_mandat(session, ctx, piece.id)
 
-
-def montant_du(session: Session, piece: Piece) -> Decimal | None:
-    """What the mandat's invoice asks: net à payer, or HT on a budget assujetti à la TVA."""
-    if piece.facture_demat_id is None:
-        return None
-    fd = session.get(FactureDemat, piece.facture_demat_id)
-    budget = session.get(Budget, piece.budget_id)
-    return fd.montant_ht if budget.assujetti_tva else fd.montant_net
 
 
 def controler(session: Session, piece: Piece) -> list[str]:

@@ -36,7 +36,7 @@ from corail.domain.workflow import changer_etat
 from corail.errors import NotFound, ValidationError
 from corail.money import ZERO, format_eur
 from corail.services.etapes import ajouter_etape
-from corail.services.factures_demat import actualiser_etat_flux
+from corail.services.factures_demat import actualiser_etat_flux, montant_du
 from corail.services.habilitations import exiger
 from corail.services.reglages_demat import texte
 from corail.services.nomenclature import article_imputable
@@ -258,14 +258,6 @@ def modifier_titre(session: Session, ctx: Context, titre_id: int, saisie: TitreS
     _appliquer(session, ctx, piece, saisie)
     return detail_titre(session, ctx, piece.id)
 
-
-def montant_du(session: Session, piece: Piece) -> Decimal | None:
-    """What the avoir the titre comes from gives back (net, or HT on a budget assujetti à la TVA)."""
-    if piece.facture_demat_id is None:
-        return None
-    fd = session.get(FactureDemat, piece.facture_demat_id)
-    budget = session.get(Budget, piece.budget_id)
-    return fd.montant_ht if budget.assujetti_tva else fd.montant_net
 
 
 def controler_titre(session: Session, piece: Piece) -> list[str]:
