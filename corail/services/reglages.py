@@ -271,7 +271,7 @@ def lire_budget(session: Session, ctx: Context) -> BudgetReglage:
     b = budget_du_contexte(session, ctx)
     return BudgetReglage(b.libelle, b.siret, b.code_col, b.code_bud, b.nomenclature,
                          b.assujetti_tva, b.budget_rattache_id,
-                         tuple(s.code for s in b.services_chorus))
+                         tuple(sorted(s.code for s in b.services_chorus)))
 
 
 def budgets_rattachables(session: Session, ctx: Context) -> list[BudgetChoix]:
