@@ -7,8 +7,7 @@ it is, the ratio, peak memory, the target (issue 10 and the issues it names) and
 Python, SQLite, PostgreSQL) and the load average before and after each script are written
 too: the machine may be busy, and a figure taken under load says so.
 
-Scripts print a JSON summary as their last line with ``--json``; ``pivot_import.py`` is read
-from its text when it has no such option. ``CORAIL_BENCH_PG_URL`` (a PostgreSQL server URL,
+Scripts print a JSON summary as their last line with ``--json``. ``CORAIL_BENCH_PG_URL`` (a PostgreSQL server URL,
 role with CREATEDB) adds the PostgreSQL figures of the scripts that have them.
 Usage: ``python bench/tout.py [--seulement SCRIPT...] [--sortie FICHIER]``
 """
@@ -18,7 +17,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import sqlite3
 import subprocess
 import sys
@@ -39,18 +37,8 @@ SCRIPTS = (
     ("print_mandats", (), "Impression des mandats"),
     ("fenetre", ("--profil",), "Fenêtre : démarrage et liste de 10 000 lignes"),
 )
-#: what is known of a missed target of a script that cannot say it itself (issue 4's notes)
-CONNU = {
-    "pivot_import": {
-        "raison": "profil de la session 2 (pré-aiguillage des Contenu, analyseur à tirage et "
-                  "enregistrement par lots déjà en place) : la validation SQLite qui écrit 70 Mo de "
-                  "WAL (≈ 0,33 s), le décodage base64 (≈ 0,27 s, aussi dans le plancher), les "
-                  "insertions (≈ 0,17 s) et le sha256 des PJ que demande la déduplication (≈ 0,11 s) ; "
-                  "le plancher n'a ni empreinte ni base",
-        "suite": "calculer l'empreinte et décoder en une seule passe, ou convenir que le plancher "
-                 "comprend le sha256 qu'exige le stockage",
-    },
-}
+#: what is known of a missed target of a script that cannot say it itself
+CONNU: dict[str, dict[str, str]] = {}
 
 
 def _fr(x: float, chiffres: int = 1) -> str:
@@ -153,52 +141,6 @@ def _accepte_json(script: Path) -> bool:
     return "--json" in aide.stdout
 
 
-def _nombre(texte: str) -> float:
-    return float(texte.replace(",", "."))
-
-
-def lire_pivot_import(sortie: str) -> list[dict]:
-    """The figures of pivot_import.py's text (for a version without ``--json``)."""
-    motif = re.compile(
-        r"Lecture, (?P<nom>.+?) \((?P<taille>\d+) Mo\) : Corail (?P<c>[\d.]+) s.*?pic RSS (?P<rc>[\d.]+) Mo"
-        r" \| plancher \((?P<p_quoi>[^)]*)\) (?P<p>[\d.]+) s.*?pic RSS (?P<rp>[\d.]+) Mo \| ratio "
-        r"(?P<ratio>[\d.]+) \(cible ≤ (?P<cr>[\d.]+), ≤ (?P<cm>\d+) Mo\)")
-    figures = []
-    for ligne in sortie.splitlines():
-        m = motif.search(ligne)
-        if not m:
-            continue
-        essais = [e.replace(", ", " ; ").replace(".", ",") for e in re.findall(r"essais ([\d., ]+)\)", ligne)]
-        cpu = [_nombre(x) for x in re.findall(r"CPU ([\d.]+) s", ligne)]
-        ratio, rss = _nombre(m["ratio"]), _nombre(m["rc"])
-        detail = f"essais Corail {essais[0]} s ; plancher {essais[1]} s" if len(essais) > 1 else ""
-        remarque = ""
-        if len(cpu) > 1 and cpu[1] > 0:
-            detail += (f" ; temps CPU : Corail {_fr(cpu[0], 2)} s, plancher {_fr(cpu[1], 2)} s (ratio CPU "
-                       f"{_fr(cpu[0] / cpu[1])}×)")
-            ecoule, ratio_cpu = _nombre(m["p"]), _fr(cpu[0] / cpu[1])
-            if ecoule > 2 * cpu[1]:
-                remarque = (f"le plancher a duré {_fr(ecoule, 2)} s pour {_fr(cpu[1], 2)} s de CPU : il a "
-                            f"surtout attendu (disque ou machine chargée), et le ratio en temps écoulé est "
-                            f"d'autant trop favorable à Corail ; le ratio CPU ({ratio_cpu}×) est le plus "
-                            f"parlant")
-                if "factures" in m["nom"]:
-                    remarque += (". Cause vue le 28/11/2026 : le plancher rouvre en écriture et tronque le "
-                                 "même fichier pour chaque PJ, et ext4 écrit alors chaque fois sur disque "
-                                 "(1 000 × 72 Ko : 3,9 s, contre 0,08 s dans un seul fichier) ; à corriger "
-                                 "dans bench/pivot_import.py")
-        figures.append({
-            "mesure": f"Lecture d'un flux pivot, {m['nom']} ({m['taille']} Mo)",
-            "corail_s": _nombre(m["c"]), "pic_rss_mo": rss, "plancher_s": _nombre(m["p"]),
-            "pic_rss_plancher_mo": _nombre(m["rp"]),
-            "plancher": "lxml iterparse du même fichier, décodage base64 de chaque `Contenu` et "
-                        "écriture des octets dans un fichier",
-            "ratio": ratio, "cible": f"≤ {m['cr']}× le plancher, ≤ {m['cm']} Mo",
-            "atteint": ratio <= _nombre(m["cr"]) and rss <= _nombre(m["cm"]),
-            "detail": detail, **({"remarque": remarque} if remarque else {})})
-    return figures
-
-
 def lancer(nom: str, options: tuple[str, ...]) -> dict:
     script = BENCH / f"{nom}.py"
     json_ok = _accepte_json(script)
@@ -213,8 +155,6 @@ def lancer(nom: str, options: tuple[str, ...]) -> dict:
         if json_ok:
             figures = json.loads(lignes[-1])["figures"]
             lignes = lignes[:-1]
-        else:
-            figures = lire_pivot_import(res.stdout)
     except (IndexError, ValueError, KeyError):
         pass
     if not figures:
