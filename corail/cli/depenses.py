@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
-from pathlib import Path
 
 from corail.cli.app import App
-from corail.cli.pivot import identifiant
+from corail.cli.pieces import (
+    Genre, ajouter_list, ajouter_numeroter_imprimer_annuler, ajouter_show, ajouter_valider, annuler,
+    commandes, identifiant, ligne_json, texte_ligne, texte_numerotation, train_choisi, valider,
+)
 from corail.dates import format_date, parse_date_fr
-from corail.domain.etats import EtatPiece, libelle_etat
+from corail.domain.etats import libelle_etat
 from corail.money import format_eur, parse_fr
 from corail.services import edition, engagements, mandats, numerotation, registre, trains
 
@@ -20,33 +22,17 @@ def _date(texte: str):
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+MANDATS = Genre("Mandat", "mandats", "bordereau", identifiant)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    m = sub.add_parser("mandats", help="mandats : liste, détail, validation, numérotation, impression")
-    cmds = m.add_subparsers(dest="action", metavar="ACTION", parser_class=type(m))
-    cmds.required = True
-    p = cmds.add_parser("list", help="mandats de l'exercice")
-    p.add_argument("--etat", choices=[e.value for e in EtatPiece])
-    p.add_argument("--train")
-    p.set_defaults(run=cmd_list)
-    p = cmds.add_parser("show", help="détail d'un mandat")
-    p.add_argument("id", type=identifiant)
-    p.set_defaults(run=cmd_show)
-    p = cmds.add_parser("valider", help="valider des mandats (équilibre, inventaire, IBAN…)")
-    p.add_argument("ids", nargs="+", type=identifiant, metavar="ID")
-    p.set_defaults(run=cmd_valider)
-    p = cmds.add_parser("numeroter", help="numéroter les mandats validés d'un train et créer leur bordereau")
-    p.add_argument("--train", required=True, help="nom du train, ou « tous » (sauf trains d'attente)")
-    p.set_defaults(run=cmd_numeroter)
-    p = cmds.add_parser("imprimer", help="imprimer les mandats (et leurs bordereaux) en PDF")
-    p.add_argument("--train")
-    p.add_argument("--bordereau", type=identifiant)
-    p.add_argument("--out", required=True, type=Path, metavar="FICHIER.pdf")
-    p.set_defaults(run=cmd_imprimer)
-    p = cmds.add_parser("annuler", help="annuler ou réduire un mandat numéroté (bordereau 02)")
-    p.add_argument("id", type=identifiant)
-    p.add_argument("--motif", required=True)
-    p.add_argument("--montant", help="réduction (défaut : annulation du reste)")
-    p.set_defaults(run=cmd_annuler)
+    cmds = commandes(sub, "mandats", "mandats : liste, détail, validation, numérotation, impression")
+    ajouter_list(cmds, MANDATS, cmd_list)
+    ajouter_show(cmds, MANDATS, cmd_show)
+    ajouter_valider(cmds, MANDATS, "valider des mandats (équilibre, inventaire, IBAN…)", cmd_valider)
+    ajouter_numeroter_imprimer_annuler(cmds, MANDATS, numeroter=cmd_numeroter, imprimer=cmd_imprimer,
+                                       annuler=cmd_annuler,
+                                       aide_montant="réduction (défaut : annulation du reste)")
 
     p = sub.add_parser("bordereaux", help="bordereaux de l'exercice (mandats et titres)")
     p.add_argument("action", nargs="?", choices=["list"], default="list")
@@ -54,9 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "ou de titres")
     p.set_defaults(run=cmd_bordereaux)
 
-    t = sub.add_parser("trains", help="trains de mandats")
-    cmds = t.add_subparsers(dest="action", metavar="ACTION", parser_class=type(t))
-    cmds.required = True
+    cmds = commandes(sub, "trains", "trains de mandats")
     cmds.add_parser("list", help="trains et mandats à numéroter").set_defaults(run=cmd_trains)
     p = cmds.add_parser("create", help="créer un train")
     p.add_argument("nom")
@@ -68,9 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--date", required=True, type=_date, metavar="AAAA-MM-JJ")
     p.set_defaults(run=cmd_train_liberer)
 
-    e = sub.add_parser("engagements", help="engagements du budget")
-    cmds = e.add_subparsers(dest="action", metavar="ACTION", parser_class=type(e))
-    cmds.required = True
+    cmds = commandes(sub, "engagements", "engagements du budget")
     cmds.add_parser("list").set_defaults(run=cmd_engagements)
     p = cmds.add_parser("create")
     p.add_argument("numero")
@@ -85,17 +67,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _ligne_json(l: mandats.MandatLigne) -> dict:
-    return {"id": l.id, "numero": l.numero, "tiers": l.tiers, "objet": l.objet, "montant": l.montant,
-            "train": l.train, "bordereau_id": l.bordereau_id, "etat": l.etat,
-            "facture_demat_id": l.facture_demat_id, "regularisation": l.regularisation}
+    return ligne_json(l, facture_demat_id=l.facture_demat_id, regularisation=l.regularisation)
 
 
 def cmd_list(app: App, args) -> int:
     with app.transaction() as s:
         lignes = mandats.lister_mandats(s, app.contexte(s), etat=args.etat, train=args.train)
-    app.sortie([_ligne_json(l) for l in lignes], lambda: "\n".join(
-        f"{l.id:>5}  n° {l.numero or '—':<6} {l.tiers[:30]:<30} {format_eur(l.montant):>14}  "
-        f"{l.train:<10} {libelle_etat(l.etat)}" for l in lignes) or "Aucun mandat.")
+    app.sortie([_ligne_json(l) for l in lignes],
+               lambda: "\n".join(texte_ligne(l, libelle_etat(l.etat)) for l in lignes) or "Aucun mandat.")
     return 0
 
 
@@ -121,27 +100,13 @@ def cmd_show(app: App, args) -> int:
 
 
 def cmd_valider(app: App, args) -> int:
-    with app.transaction() as s:
-        ctx = app.contexte(s)
-        faits = [mandats.valider_mandat(s, ctx, i).ligne for i in args.ids]
-    app.sortie([_ligne_json(l) for l in faits], "\n".join(f"Mandat {l.id} validé ({format_eur(l.montant)})"
-                                                          for l in faits))
-    return 0
+    return valider(app, args, MANDATS, mandats.valider_mandat, _ligne_json)
 
 
 def cmd_numeroter(app: App, args) -> int:
-    train = None if args.train.lower() == "tous" else args.train
     with app.transaction() as s:
-        res = numerotation.numeroter(s, app.contexte(s), train=train)
-
-    def texte() -> str:
-        out = [f"Bordereau n° {b.numero} ({'annulation' if b.type_bord == '02' else 'ordinaire'}) : "
-               f"{b.nb_pieces} mandat(s), n° {b.mandats[0][1]} à {b.mandats[-1][1]}, {format_eur(b.montant)}"
-               for b in res.bordereaux]
-        out += [f"⚠ {a}" for a in res.avertissements]
-        out += [f"Mandat {i} non numéroté : {r}" for i, r in res.ignores]
-        return "\n".join(out)
-    app.sortie(res, texte)
+        res = numerotation.numeroter(s, app.contexte(s), train=train_choisi(args))
+    app.sortie(res, lambda: texte_numerotation(MANDATS, res))
     return 0
 
 
@@ -154,14 +119,7 @@ def cmd_imprimer(app: App, args) -> int:
 
 
 def cmd_annuler(app: App, args) -> int:
-    montant = parse_fr(args.montant) if args.montant is not None else None
-    with app.transaction() as s:
-        ctx = app.contexte(s)
-        nouveau = numerotation.annuler_mandat(s, ctx, args.id, motif=args.motif, montant=montant)
-        ligne = mandats.detail_mandat(s, ctx, nouveau).ligne
-    app.sortie(_ligne_json(ligne), f"Mandat d'annulation {ligne.id} ({format_eur(ligne.montant)}) validé : "
-                                   f"il sera numéroté sur un bordereau d'annulation (02)")
-    return 0
+    return annuler(app, args, MANDATS, numerotation.annuler_mandat, mandats.detail_mandat, _ligne_json)
 
 
 def cmd_bordereaux(app: App, args) -> int:

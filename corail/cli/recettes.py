@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
-from pathlib import Path
 
 from corail.cli.app import App
-from corail.domain.etats import EtatPiece
+from corail.cli.pieces import (
+    Genre, ajouter_list, ajouter_numeroter_imprimer_annuler, ajouter_show, ajouter_valider, annuler,
+    commandes, identifiant, ligne_json, texte_ligne, texte_numerotation, train_choisi, valider,
+)
 from corail.errors import NotFound, ValidationError
 from corail.money import format_eur, parse_fr
 from corail.services import edition, titres, titres_emission
@@ -15,56 +17,33 @@ from corail.services.tiers import rechercher_tiers, trouver_par_siret
 from corail.texte import plier
 
 
-def identifiant(texte: str) -> int:
-    """A titre's (or avoir's, or bordereau's) id typed on the command line."""
-    if not texte.isdigit() or not 0 < int(texte) < 2**63:
-        raise argparse.ArgumentTypeError(f"identifiant invalide : « {texte} » (nombre entier attendu)")
-    return int(texte)
+TITRES = Genre("Titre", "titres", "bordereau de titres", identifiant)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    t = sub.add_parser("titres", help="titres de recettes : saisie, validation, numérotation, impression")
-    cmds = t.add_subparsers(dest="action", metavar="ACTION", parser_class=type(t))
-    cmds.required = True
-    p = cmds.add_parser("list", help="titres de l'exercice")
-    p.add_argument("--etat", choices=[e.value for e in EtatPiece])
-    p.add_argument("--train")
+    cmds = commandes(sub, "titres", "titres de recettes : saisie, validation, numérotation, impression")
+    p = ajouter_list(cmds, TITRES, cmd_list)
     p.add_argument("--numero", type=identifiant)
     p.add_argument("--tiers", help="nom (ou partie du nom) ou SIRET du débiteur")
-    p.set_defaults(run=cmd_list)
-    p = cmds.add_parser("show", help="détail d'un titre")
-    p.add_argument("id", type=identifiant)
-    p.set_defaults(run=cmd_show)
+    ajouter_show(cmds, TITRES, cmd_show)
     p = cmds.add_parser("creer", help="créer un titre (brouillon) d'une imputation")
     p.add_argument("--tiers", required=True, help="débiteur : id, SIRET ou nom")
     p.add_argument("--objet", required=True)
     p.add_argument("--article", required=True, help="article de recette (ex. 70323)")
     p.add_argument("--montant", required=True, help="montant (TTC avec --taux-tva, sauf --ht)")
-    p.add_argument("--taux-tva", help="titre avec TVA : taux en % (20, 5,5)")
+    p.add_argument("--taux-tva", help="titre avec TVA : taux en %% (20, 5,5)")
     p.add_argument("--ht", action="store_true", help="avec --taux-tva : le montant est HT")
     p.add_argument("--train")
     p.add_argument("--type-asap", choices=sorted(titres.TYPES_ASAP))
     p.add_argument("--code-produit")
     p.set_defaults(run=cmd_creer)
-    p = cmds.add_parser("valider", help="valider des titres")
-    p.add_argument("ids", nargs="+", type=identifiant, metavar="ID")
-    p.set_defaults(run=cmd_valider)
+    ajouter_valider(cmds, TITRES, "valider des titres", cmd_valider)
     p = cmds.add_parser("supprimer", help="supprimer un titre brouillon")
     p.add_argument("id", type=identifiant)
     p.set_defaults(run=cmd_supprimer)
-    p = cmds.add_parser("numeroter", help="numéroter les titres validés d'un train et créer leur bordereau")
-    p.add_argument("--train", required=True, help="nom du train, ou « tous » (sauf trains d'attente)")
-    p.set_defaults(run=cmd_numeroter)
-    p = cmds.add_parser("imprimer", help="imprimer les titres (et leurs bordereaux) en PDF")
-    p.add_argument("--train")
-    p.add_argument("--bordereau", type=identifiant)
-    p.add_argument("--out", required=True, type=Path, metavar="FICHIER.pdf")
-    p.set_defaults(run=cmd_imprimer)
-    p = cmds.add_parser("annuler", help="annuler ou réduire un titre numéroté (bordereau 02)")
-    p.add_argument("id", type=identifiant)
-    p.add_argument("--motif", required=True)
-    p.add_argument("--montant", help="réduction TTC (défaut : annulation du reste)")
-    p.set_defaults(run=cmd_annuler)
+    ajouter_numeroter_imprimer_annuler(cmds, TITRES, numeroter=cmd_numeroter, imprimer=cmd_imprimer,
+                                       annuler=cmd_annuler,
+                                       aide_montant="réduction TTC (défaut : annulation du reste)")
     p = cmds.add_parser("emettre", help="Emettre titre : un titre depuis un avoir Chorus Pro (pivot)")
     p.add_argument("id", type=identifiant, help="id de l'avoir (pivot list)")
     p.add_argument("--article", help="article de recette (défaut : celui du budget)")
@@ -73,15 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _ligne_json(l: titres.TitreLigne) -> dict:
-    return {"id": l.id, "numero": l.numero, "tiers": l.tiers, "objet": l.objet, "montant": l.montant,
-            "train": l.train, "bordereau_id": l.bordereau_id, "etat": l.etat,
-            "type_asap": l.type_asap, "facture_demat_id": l.facture_demat_id,
-            "titre_origine_id": l.piece_origine_id}
-
-
-def _texte_ligne(l: titres.TitreLigne) -> str:
-    return (f"{l.id:>5}  n° {l.numero or '—':<6} {l.tiers[:30]:<30} {format_eur(l.montant):>14}  "
-            f"{l.train:<10} {l.etat_libelle}")
+    return ligne_json(l, type_asap=l.type_asap, facture_demat_id=l.facture_demat_id,
+                      titre_origine_id=l.piece_origine_id)
 
 
 def cmd_list(app: App, args) -> int:
@@ -89,7 +61,7 @@ def cmd_list(app: App, args) -> int:
         lignes = titres.lister_titres(s, app.contexte(s), etat=args.etat, train=args.train,
                                       numero=args.numero, tiers=args.tiers)
     app.sortie([_ligne_json(l) for l in lignes],
-               lambda: "\n".join(_texte_ligne(l) for l in lignes) or "Aucun titre.")
+               lambda: "\n".join(texte_ligne(l, l.etat_libelle) for l in lignes) or "Aucun titre.")
     return 0
 
 
@@ -173,12 +145,7 @@ def cmd_creer(app: App, args) -> int:
 
 
 def cmd_valider(app: App, args) -> int:
-    with app.transaction() as s:
-        ctx = app.contexte(s)
-        faits = [titres.valider_titre(s, ctx, i).ligne for i in args.ids]
-    app.sortie([_ligne_json(l) for l in faits],
-               "\n".join(f"Titre {l.id} validé ({format_eur(l.montant)})" for l in faits))
-    return 0
+    return valider(app, args, TITRES, titres.valider_titre, _ligne_json)
 
 
 def cmd_supprimer(app: App, args) -> int:
@@ -189,24 +156,15 @@ def cmd_supprimer(app: App, args) -> int:
 
 
 def cmd_numeroter(app: App, args) -> int:
-    train = None if args.train.lower() == "tous" else args.train
     with app.transaction() as s:
-        res = titres_emission.numeroter_titres(s, app.contexte(s), train=train)
+        res = titres_emission.numeroter_titres(s, app.contexte(s), train=train_choisi(args))
     data = {"bordereaux": [{"id": b.id, "numero": b.numero, "type_bord": b.type_bord,
                             "nb_pieces": b.nb_pieces, "montant": b.montant,
                             "titres": [{"id": i, "numero": n} for i, n in b.pieces]}
                            for b in res.bordereaux],
             "ignores": [{"id": i, "raison": r} for i, r in res.ignores],
             "avertissements": list(res.avertissements)}
-
-    def texte() -> str:
-        out = [f"Bordereau de titres n° {b.numero} ({'annulation' if b.type_bord == '02' else 'ordinaire'})"
-               f" : {b.nb_pieces} titre(s), n° {b.pieces[0][1]} à {b.pieces[-1][1]}, {format_eur(b.montant)}"
-               for b in res.bordereaux]
-        out += [f"⚠ {a}" for a in res.avertissements]
-        out += [f"Titre {i} non numéroté : {r}" for i, r in res.ignores]
-        return "\n".join(out)
-    app.sortie(data, texte)
+    app.sortie(data, lambda: texte_numerotation(TITRES, res))
     return 0
 
 
@@ -220,14 +178,7 @@ def cmd_imprimer(app: App, args) -> int:
 
 
 def cmd_annuler(app: App, args) -> int:
-    montant = parse_fr(args.montant) if args.montant is not None else None
-    with app.transaction() as s:
-        ctx = app.contexte(s)
-        nouveau = titres_emission.annuler_titre(s, ctx, args.id, motif=args.motif, montant=montant)
-        ligne = titres.detail_titre(s, ctx, nouveau).ligne
-    app.sortie(_ligne_json(ligne), f"Titre d'annulation {ligne.id} ({format_eur(ligne.montant)}) validé : "
-                                   f"il sera numéroté sur un bordereau de titres d'annulation (02)")
-    return 0
+    return annuler(app, args, TITRES, titres_emission.annuler_titre, titres.detail_titre, _ligne_json)
 
 
 def cmd_emettre(app: App, args) -> int:

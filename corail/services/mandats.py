@@ -5,6 +5,9 @@ back to brouillon); once numbered it is read-only and corrected only by an
 annulation/réduction (``services/numerotation.py``). Its total is the sum of its
 imputations and must equal the invoice's amount due (HT on a budget assujetti à
 la TVA) — except a mandat of *sommes admises*, lower, with its motif.
+
+What a mandat shares with a titre (finding it, editability, the validate / dévalider /
+delete lifecycle, the checks on tiers, train and imputations) is ``services/pieces.py``.
 """
 from __future__ import annotations
 
@@ -12,30 +15,28 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corail.context import Context
 from corail.db.models import (
-    MANDAT, Budget, CompteBancaire, Engagement, EtapeFacture, Facture, FactureDemat, Imputation,
-    Operation, Piece,
-    PiecePJ, Service, Tiers, Train,
+    MANDAT, Budget, CompteBancaire, Facture, FactureDemat, Imputation, Piece, Tiers, Train,
 )
-from corail.domain.etats import (
-    TRANSITIONS_FACTURE, TRANSITIONS_FACTURE_DEMAT, TRANSITIONS_PIECE, Etape, EtatFacture,
-    EtatFactureDemat, EtatPiece,
-)
-from corail.domain.roles import CONSULTATION, DEPENSES, MODIFICATION
+from corail.domain.etats import TRANSITIONS_FACTURE, Etape, EtatFacture, EtatFactureDemat
+from corail.domain.roles import CONSULTATION, DEPENSES
 from corail.domain.workflow import changer_etat
-from corail.errors import NotFound, ValidationError
+from corail.errors import ValidationError
 from corail.money import ZERO, format_eur, to_money
-from corail.services.etapes import ajouter_etape
-from corail.services.factures_demat import actualiser_etat_flux, montant_du
+from corail.services.factures_demat import montant_du
 from corail.services.habilitations import exiger
 from corail.services.nomenclature import article_imputable
+from corail.services.pieces import (  # noqa: F401  (EDITABLES re-exported: screens and services use it)
+    EDITABLES, GENRE_MANDAT, avertissements, controles_communs, creer_piece, devalider_piece,
+    modifier_piece, nature_pce, piece_du_genre, pj_de_piece, rendre_facture_demat, supprimer_brouillon,
+    tiers_de_saisie, train_de_saisie, valider_piece, verifier_references,
+)
 
 MODES_AVEC_COMPTE = ("03", "05", "06")
-EDITABLES = (EtatPiece.BROUILLON, EtatPiece.VALIDE, EtatPiece.REJETE)
 
 
 @dataclass(frozen=True)
@@ -100,36 +101,16 @@ class MandatDetail:
 
 
 def _mandat(session: Session, ctx: Context, mandat_id: int) -> Piece:
-    piece = session.get(Piece, mandat_id)
-    if piece is None or piece.budget_id != ctx.budget_id or piece.type_piece != MANDAT:
-        raise NotFound(f"Mandat {mandat_id} introuvable dans le budget en cours")
-    return piece
+    return piece_du_genre(session, ctx, GENRE_MANDAT, mandat_id)
 
 
 def nom_mandat(piece: Piece) -> str:
-    return f"Mandat n° {piece.numero}" if piece.numero else f"Mandat {piece.id} (non numéroté)"
-
-
-def _editable(piece: Piece) -> None:
-    if piece.etat not in EDITABLES:
-        raise ValidationError(
-            f"{nom_mandat(piece)} : {'numéroté' if piece.numero else piece.etat}, il ne se modifie "
-            f"plus ; corrigez-le par une annulation ou une réduction")
-
-
-def _train(session: Session, budget: Budget, nom: str | None) -> Train:
-    nom = nom or budget.train_defaut or "Normal"
-    train = session.scalars(select(Train).where(Train.budget_id == budget.id, Train.nom == nom)).one_or_none()
-    if train is None:
-        raise NotFound(f"Train « {nom} » inconnu pour ce budget")
-    return train
+    return GENRE_MANDAT.nom_de(piece)
 
 
 def _appliquer(session: Session, ctx: Context, piece: Piece, s: MandatSaisie) -> None:
     budget = session.get(Budget, ctx.budget_id)
-    tiers = session.get(Tiers, s.tiers_id)
-    if tiers is None or tiers.collectivite_id != ctx.collectivite_id:
-        raise ValidationError("Tiers : choisissez un tiers de la collectivité")
+    tiers = tiers_de_saisie(session, ctx, s.tiers_id, "tiers")
     if s.compte_bancaire_id is not None:
         compte = session.get(CompteBancaire, s.compte_bancaire_id)
         if compte is None or compte.tiers_id != tiers.id:
@@ -146,61 +127,41 @@ def _appliquer(session: Session, ctx: Context, piece: Piece, s: MandatSaisie) ->
                   "sommes_admises", "motif_sommes_admises", "type_pce", "compte_bancaire_id"):
         setattr(piece, champ, getattr(s, champ))
     piece.tiers_id = tiers.id
-    piece.train_id = _train(session, budget, s.train).id
+    piece.train_id = train_de_saisie(session, budget, s.train).id
     piece.mode_reglement = s.mode_reglement or budget.mode_reglement_defaut or "03"
     piece.regularisation = s.type_pce == "05"
     piece.imputations.clear()
     session.flush()
     sections = set()
     for ordre, i in enumerate(s.imputations, 1):
-        art = article_imputable(session, budget.nomenclature, i.article, sens="D")
+        art = article_imputable(session, budget.nomenclature, i.article, sens=GENRE_MANDAT.sens)
         sections.add(art.section)
-        for modele, ident, nom in ((Operation, i.operation_id, "Opération"),
-                                   (Service, i.service_id, "Service"),
-                                   (Engagement, i.engagement_id, "N° Eng.")):
-            if ident is not None:
-                obj = session.get(modele, ident)
-                if obj is None or obj.budget_id != budget.id:
-                    raise ValidationError(f"Imputation {ordre} : {nom} inconnu dans ce budget")
+        verifier_references(session, budget, ordre, i)
         piece.imputations.append(Imputation(
             ordre=ordre, article=art.code, designation=(i.designation or art.libelle)[:200],
             fonction=i.fonction or None, operation_id=i.operation_id, service_id=i.service_id,
             engagement_id=i.engagement_id, montant=to_money(i.montant),
             numero_inventaire=i.numero_inventaire or None))
-    piece.nat_pce = s.nat_pce or ("02" if sections == {"I"} else "01")
+    piece.nat_pce = nature_pce(s.nat_pce, sections)
     piece.montant = sum((to_money(i.montant) for i in s.imputations), ZERO)
     session.flush()
 
 
 def creer_mandat(session: Session, ctx: Context, saisie: MandatSaisie) -> MandatDetail:
-    exiger(session, ctx, DEPENSES, MODIFICATION, "saisir un mandat")
-    piece = Piece(type_piece=MANDAT, budget_id=ctx.budget_id, annee=ctx.exercice,
-                  etat=EtatPiece.BROUILLON, cree_le=ctx.now(), cree_par=ctx.utilisateur,
-                  date_emission=ctx.today())
-    session.add(piece)
-    _appliquer(session, ctx, piece, saisie)
+    piece = creer_piece(session, ctx, GENRE_MANDAT, lambda p: _appliquer(session, ctx, p, saisie))
     return detail_mandat(session, ctx, piece.id)
 
 
 def modifier_mandat(session: Session, ctx: Context, mandat_id: int, saisie: MandatSaisie) -> MandatDetail:
-    exiger(session, ctx, DEPENSES, MODIFICATION, "modifier un mandat")
-    piece = _mandat(session, ctx, mandat_id)
-    _editable(piece)
-    if piece.etat != EtatPiece.BROUILLON:
-        changer_etat(piece, TRANSITIONS_PIECE, EtatPiece.BROUILLON, nom=nom_mandat(piece))
-    _appliquer(session, ctx, piece, saisie)
+    piece = modifier_piece(session, ctx, GENRE_MANDAT, mandat_id,
+                           lambda p: _appliquer(session, ctx, p, saisie))
     return detail_mandat(session, ctx, piece.id)
-
 
 
 def controler(session: Session, piece: Piece) -> list[str]:
     """Every reason why the mandat cannot be validated (empty: it can)."""
-    erreurs = []
+    erreurs = controles_communs(piece)
     total = sum((i.montant for i in piece.imputations), ZERO)
-    if not piece.imputations:
-        erreurs.append("aucune imputation")
-    if total <= 0:
-        erreurs.append(f"montant nul ou négatif ({format_eur(total)})")
     du = montant_du(session, piece)
     if du is not None:
         if piece.sommes_admises:
@@ -212,7 +173,7 @@ def controler(session: Session, piece: Piece) -> list[str]:
                            f"montant de la facture {format_eur(du)} (écart {format_eur(total - du)})")
     budget = session.get(Budget, piece.budget_id)
     for i in piece.imputations:
-        art = article_imputable(session, budget.nomenclature, i.article, sens="D")
+        art = article_imputable(session, budget.nomenclature, i.article, sens=GENRE_MANDAT.sens)
         if art.section == "I" and not (i.numero_inventaire or piece.numero_inventaire):
             erreurs.append(f"imputation {i.ordre} : article d'investissement {art.code}, "
                            f"n° d'inventaire obligatoire (onglet Inventaire)")
@@ -234,51 +195,36 @@ def controler(session: Session, piece: Piece) -> list[str]:
 
 
 def valider_mandat(session: Session, ctx: Context, mandat_id: int) -> MandatDetail:
-    exiger(session, ctx, DEPENSES, MODIFICATION, "valider un mandat")
-    piece = _mandat(session, ctx, mandat_id)
-    erreurs = controler(session, piece)
-    if erreurs:
-        raise ValidationError(f"{nom_mandat(piece)} ne peut pas être validé :", choix=erreurs)
-    changer_etat(piece, TRANSITIONS_PIECE, EtatPiece.VALIDE, nom=nom_mandat(piece))
-    session.flush()
+    piece = valider_piece(session, ctx, GENRE_MANDAT, mandat_id, controler)
     return detail_mandat(session, ctx, piece.id)
 
 
 def devalider_mandat(session: Session, ctx: Context, mandat_id: int) -> MandatDetail:
-    exiger(session, ctx, DEPENSES, MODIFICATION, "dévalider un mandat")
-    piece = _mandat(session, ctx, mandat_id)
-    changer_etat(piece, TRANSITIONS_PIECE, EtatPiece.BROUILLON, nom=nom_mandat(piece),
-                 raison="seul un mandat validé non numéroté revient en brouillon")
+    piece = devalider_piece(session, ctx, GENRE_MANDAT, mandat_id)
     return detail_mandat(session, ctx, piece.id)
+
+
+def _liberer(session: Session, ctx: Context, piece: Piece) -> None:
+    """A deleted draft's invoice goes back to *Factures à créer* (or to the register)."""
+    if piece.facture_demat_id is not None:
+        fd = session.get(FactureDemat, piece.facture_demat_id)
+        rendre_facture_demat(
+            session, ctx, fd, EtatFactureDemat.FACTUREE if piece.facture_id else EtatFactureDemat.A_TRAITER,
+            nom=f"Facture {fd.numero}", etape=Etape.MANDATEMENT,
+            complement="Mandat brouillon supprimé : facture à traiter de nouveau")
+    if piece.facture_id is not None:
+        facture = session.get(Facture, piece.facture_id)
+        changer_etat(facture, TRANSITIONS_FACTURE, EtatFacture.A_MANDATER, nom=f"Facture {facture.numero}")
 
 
 def supprimer_mandat(session: Session, ctx: Context, mandat_id: int) -> None:
     """A draft only; its invoice goes back to *Factures à créer* (or to the register)."""
-    exiger(session, ctx, DEPENSES, MODIFICATION, "supprimer un mandat")
-    piece = _mandat(session, ctx, mandat_id)
-    if piece.etat != EtatPiece.BROUILLON:
-        raise ValidationError(f"{nom_mandat(piece)} : seul un brouillon se supprime")
-    if piece.facture_demat_id is not None:
-        fd = session.get(FactureDemat, piece.facture_demat_id)
-        retour = EtatFactureDemat.FACTUREE if piece.facture_id else EtatFactureDemat.A_TRAITER
-        changer_etat(fd, TRANSITIONS_FACTURE_DEMAT, retour, nom=f"Facture {fd.numero}")
-        ajouter_etape(session, ctx, Etape.MANDATEMENT, facture_demat_id=fd.id,
-                      complement="Mandat brouillon supprimé : facture à traiter de nouveau")
-        actualiser_etat_flux(session, fd.flux_id)
-    if piece.facture_id is not None:
-        facture = session.get(Facture, piece.facture_id)
-        changer_etat(facture, TRANSITIONS_FACTURE, EtatFacture.A_MANDATER, nom=f"Facture {facture.numero}")
-    for lien in session.scalars(select(PiecePJ).where(PiecePJ.piece_id == piece.id)):
-        session.delete(lien)
-    # the invoice's history keeps its étapes; they no longer point at the deleted draft
-    session.execute(update(EtapeFacture).where(EtapeFacture.piece_id == piece.id).values(piece_id=None))
-    session.delete(piece)
-    session.flush()
+    supprimer_brouillon(session, ctx, GENRE_MANDAT, mandat_id, lambda p: _liberer(session, ctx, p))
 
 
 def dupliquer_mandat(session: Session, ctx: Context, mandat_id: int) -> MandatDetail:
     """A new draft with the same tiers, objet and imputations (no invoice, no PJ)."""
-    exiger(session, ctx, DEPENSES, MODIFICATION, "dupliquer un mandat")
+    GENRE_MANDAT.exiger(session, ctx, "dupliquer")
     source = detail_mandat(session, ctx, mandat_id).saisie
     return creer_mandat(session, ctx, replace(source, sommes_admises=False, motif_sommes_admises=None))
 
@@ -309,7 +255,7 @@ def lister_mandats(session: Session, ctx: Context, *, etat: str | None = None,
 
 
 def detail_mandat(session: Session, ctx: Context, mandat_id: int) -> MandatDetail:
-    exiger(session, ctx, DEPENSES, CONSULTATION, "consulter un mandat")
+    GENRE_MANDAT.exiger(session, ctx, "consulter", CONSULTATION)
     p = _mandat(session, ctx, mandat_id)
     train = session.get(Train, p.train_id) if p.train_id else None
     saisie = MandatSaisie(
@@ -325,9 +271,5 @@ def detail_mandat(session: Session, ctx: Context, mandat_id: int) -> MandatDetai
         imputations=tuple(ImputationSaisie(
             i.article, i.montant, i.designation, i.fonction, i.operation_id, i.service_id,
             i.engagement_id, i.numero_inventaire) for i in p.imputations))
-    from corail.db.models import PJ
-    pj = session.execute(select(PJ.id, PJ.nom, PJ.type_pj).join(PiecePJ, PiecePJ.pj_id == PJ.id)
-                         .where(PiecePJ.piece_id == p.id).order_by(PiecePJ.ordre)).all()
-    avert = tuple(controler(session, p)) if p.etat == EtatPiece.BROUILLON else ()
-    return MandatDetail(_ligne(session, p), saisie, tuple(tuple(r) for r in pj),
-                        montant_du(session, p), avert)
+    return MandatDetail(_ligne(session, p), saisie, pj_de_piece(session, p.id), montant_du(session, p),
+                        avertissements(session, p, controler))

@@ -12,6 +12,9 @@ brouillon) or *rejeté*; numbered (``services/titres_emission.numeroter_titres``
 read-only and corrected by a titre d'annulation/réduction. Paid, it shows *Encaissé*
 (``TitreLigne.etat_libelle``). Compl 1 holds the PES codes (TypPce, NatPce of the recette
 side, formats-pes-v2.md §4.2) and the **Type ASAP PES** (01, 02, 04 or none).
+
+The lifecycle a titre shares with a mandat is ``services/pieces.py``; what differs (TVA,
+PES codes, the avoir, ASAP, no waiting train) stays here.
 """
 from __future__ import annotations
 
@@ -19,33 +22,28 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from corail.context import Context
-from corail.db.models import (
-    PJ, TITRE, Bordereau, Budget, Engagement, EtapeFacture, FactureDemat, Imputation, Operation,
-    Piece, PiecePJ, Service, Tiers, Train,
-)
-from corail.domain.etats import (
-    TRANSITIONS_FACTURE_DEMAT, TRANSITIONS_PIECE, Etape, EtatFactureDemat, EtatPiece, libelle_etat,
-)
+from corail.db.models import TITRE, Bordereau, Budget, FactureDemat, Imputation, Piece, Tiers, Train
+from corail.domain.etats import Etape, EtatFactureDemat, EtatPiece, libelle_etat
 from corail.domain.identifiants import siret_valide
-from corail.domain.roles import CONSULTATION, MODIFICATION, RECETTES
-from corail.domain.workflow import changer_etat
-from corail.errors import NotFound, ValidationError
+from corail.domain.roles import CONSULTATION, RECETTES
+from corail.errors import ValidationError
 from corail.money import ZERO, format_eur
-from corail.services.etapes import ajouter_etape
-from corail.services.factures_demat import actualiser_etat_flux, montant_du
+from corail.services.factures_demat import montant_du
 from corail.services.habilitations import exiger
-from corail.services.reglages_demat import texte
 from corail.services.nomenclature import article_imputable
+from corail.services.pieces import (  # noqa: F401  (EDITABLES re-exported: screens and services use it)
+    EDITABLES, GENRE_TITRE, avertissements, controles_communs, creer_piece, devalider_piece,
+    modifier_piece, nature_pce, piece_du_genre, pj_de_piece, rendre_facture_demat, supprimer_brouillon,
+    tiers_de_saisie, train_de_saisie, valider_piece, verifier_references,
+)
+from corail.services.reglages_demat import texte
 from corail.services.titres_calcul import (  # noqa: F401  (re-exported: the titre's vocabulary)
     NAT_ANNULATION, NATURES_PCE, TYPES_ASAP, TYPES_PCE, MontantsLigne, calculer_ligne, lire_taux,
 )
-
-EDITABLES = (EtatPiece.BROUILLON, EtatPiece.VALIDE, EtatPiece.REJETE)
-
 
 @dataclass(frozen=True)
 class ImputationTitreSaisie:
@@ -139,35 +137,20 @@ class TitreDetail:
 
 
 def nom_titre(piece: Piece) -> str:
-    return f"Titre n° {piece.numero}" if piece.numero else f"Titre {piece.id} (non numéroté)"
+    return GENRE_TITRE.nom_de(piece)
 
 
 def piece_titre(session: Session, ctx: Context, titre_id: int) -> Piece:
     """The titre's row in the budget in course, or NotFound."""
-    piece = session.get(Piece, titre_id)
-    if piece is None or piece.budget_id != ctx.budget_id or piece.type_piece != TITRE:
-        raise NotFound(f"Titre {titre_id} introuvable dans le budget en cours")
-    return piece
-
-
-def _editable(piece: Piece) -> None:
-    if piece.etat not in EDITABLES:
-        raise ValidationError(
-            f"{nom_titre(piece)} : {'numéroté' if piece.numero else libelle_etat(piece.etat, titre=True)},"
-            f" il ne se modifie plus ; corrigez-le par une annulation ou une réduction")
+    return piece_du_genre(session, ctx, GENRE_TITRE, titre_id)
 
 
 def train_des_titres(session: Session, budget: Budget, nom: str | None) -> Train:
-    nom = nom or budget.train_defaut or "Normal"
-    train = session.scalars(select(Train).where(Train.budget_id == budget.id, Train.nom == nom)).one_or_none()
-    if train is None:
-        raise NotFound(f"Train « {nom} » inconnu pour ce budget")
+    train = train_de_saisie(session, budget, nom)
     if train.attente:
-        raise ValidationError(f"« {nom} » est un train d'attente (mandats de régularisation) : "
+        raise ValidationError(f"« {train.nom} » est un train d'attente (mandats de régularisation) : "
                               f"choisissez un autre train pour un titre")
     return train
-
-
 
 
 def _codes(s: TitreSaisie) -> None:
@@ -187,9 +170,7 @@ def _codes(s: TitreSaisie) -> None:
 
 def _appliquer(session: Session, ctx: Context, piece: Piece, s: TitreSaisie) -> None:
     budget = session.get(Budget, ctx.budget_id)
-    tiers = session.get(Tiers, s.tiers_id) if s.tiers_id else None
-    if tiers is None or tiers.collectivite_id != ctx.collectivite_id:
-        raise ValidationError("Tiers : choisissez un débiteur de la collectivité")
+    tiers = tiers_de_saisie(session, ctx, s.tiers_id, "débiteur")
     if not s.imputations:
         raise ValidationError("Imputations : ajoutez au moins une imputation")
     _codes(s)
@@ -211,18 +192,12 @@ def _appliquer(session: Session, ctx: Context, piece: Piece, s: TitreSaisie) -> 
     sections = set()
     for ordre, i in enumerate(s.imputations, 1):
         try:
-            art = article_imputable(session, budget.nomenclature, i.article, sens="R")
+            art = article_imputable(session, budget.nomenclature, i.article, sens=GENRE_TITRE.sens)
             montants = calculer_ligne(i.montant, i.taux_tva, avec_tva=s.avec_tva, saisie_ttc=s.saisie_ttc)
         except ValidationError as exc:
             raise ValidationError(f"Imputation {ordre} : {exc.message}") from None
         sections.add(art.section)
-        for modele, ident, nom in ((Operation, i.operation_id, "Opération"),
-                                   (Service, i.service_id, "Service"),
-                                   (Engagement, i.engagement_id, "N° Eng.")):
-            if ident is not None:
-                obj = session.get(modele, ident)
-                if obj is None or obj.budget_id != budget.id:
-                    raise ValidationError(f"Imputation {ordre} : {nom} inconnu dans ce budget")
+        verifier_references(session, budget, ordre, i)
         piece.imputations.append(Imputation(
             ordre=ordre, article=art.code, designation=(i.designation or art.libelle)[:200],
             fonction=i.fonction or None, operation_id=i.operation_id, service_id=i.service_id,
@@ -230,7 +205,7 @@ def _appliquer(session: Session, ctx: Context, piece: Piece, s: TitreSaisie) -> 
             montant_tva=montants.tva if s.avec_tva else None,
             taux_tva=lire_taux(i.taux_tva) if s.avec_tva else None,
             numero_inventaire=i.numero_inventaire or None))
-    piece.nat_pce = s.nat_pce or ("02" if sections == {"I"} else "01")
+    piece.nat_pce = nature_pce(s.nat_pce, sections)
     piece.montant = sum((i.montant for i in piece.imputations), ZERO)
     piece.montant_ht = sum((i.montant_ht for i in piece.imputations), ZERO)
     session.flush()
@@ -238,36 +213,20 @@ def _appliquer(session: Session, ctx: Context, piece: Piece, s: TitreSaisie) -> 
 
 def creer_titre(session: Session, ctx: Context, saisie: TitreSaisie) -> TitreDetail:
     """A new titre, *brouillon* (added to the session only once the saisie passed its checks)."""
-    exiger(session, ctx, RECETTES, MODIFICATION, "saisir un titre")
-    piece = Piece(type_piece=TITRE, budget_id=ctx.budget_id, annee=ctx.exercice,
-                  etat=EtatPiece.BROUILLON, cree_le=ctx.now(), cree_par=ctx.utilisateur,
-                  date_emission=ctx.today())
-    _appliquer(session, ctx, piece, saisie)
-    session.add(piece)
-    session.flush()
+    piece = creer_piece(session, ctx, GENRE_TITRE, lambda p: _appliquer(session, ctx, p, saisie))
     return detail_titre(session, ctx, piece.id)
 
 
 def modifier_titre(session: Session, ctx: Context, titre_id: int, saisie: TitreSaisie) -> TitreDetail:
     """Change a titre not numbered yet; a validated one goes back to *brouillon*."""
-    exiger(session, ctx, RECETTES, MODIFICATION, "modifier un titre")
-    piece = piece_titre(session, ctx, titre_id)
-    _editable(piece)
-    if piece.etat != EtatPiece.BROUILLON:
-        changer_etat(piece, TRANSITIONS_PIECE, EtatPiece.BROUILLON, nom=nom_titre(piece))
-    _appliquer(session, ctx, piece, saisie)
+    piece = modifier_piece(session, ctx, GENRE_TITRE, titre_id, lambda p: _appliquer(session, ctx, p, saisie))
     return detail_titre(session, ctx, piece.id)
-
 
 
 def controler_titre(session: Session, piece: Piece) -> list[str]:
     """Every reason why the titre cannot be validated (empty: it can)."""
-    erreurs = []
-    if not piece.imputations:
-        erreurs.append("aucune imputation")
+    erreurs = controles_communs(piece)
     total = sum((i.montant for i in piece.imputations), ZERO)
-    if total <= 0:
-        erreurs.append(f"montant nul ou négatif ({format_eur(total)})")
     erreurs += [f"imputation {i.ordre} : montant nul" for i in piece.imputations if i.montant == 0]
     du = montant_du(session, piece)
     if du is not None:
@@ -287,53 +246,42 @@ def controler_titre(session: Session, piece: Piece) -> list[str]:
     return erreurs
 
 
-def valider_titre(session: Session, ctx: Context, titre_id: int) -> TitreDetail:
-    exiger(session, ctx, RECETTES, MODIFICATION, "valider un titre")
-    piece = piece_titre(session, ctx, titre_id)
+def _validable(piece: Piece) -> None:
     if piece.etat not in (EtatPiece.BROUILLON, EtatPiece.REJETE):
-        raise ValidationError(f"{nom_titre(piece)} : {libelle_etat(piece.etat, titre=True).lower()}, "
+        raise ValidationError(f"{nom_titre(piece)} : {GENRE_TITRE.etat_en_clair(piece.etat).lower()}, "
                               f"seul un brouillon (ou un titre rejeté) se valide")
-    erreurs = controler_titre(session, piece)
-    if erreurs:
-        raise ValidationError(f"{nom_titre(piece)} ne peut pas être validé :", choix=erreurs)
-    changer_etat(piece, TRANSITIONS_PIECE, EtatPiece.VALIDE, nom=nom_titre(piece))
-    session.flush()
+
+
+def valider_titre(session: Session, ctx: Context, titre_id: int) -> TitreDetail:
+    piece = valider_piece(session, ctx, GENRE_TITRE, titre_id, controler_titre, verifier=_validable)
     return detail_titre(session, ctx, piece.id)
 
 
 def devalider_titre(session: Session, ctx: Context, titre_id: int) -> TitreDetail:
-    exiger(session, ctx, RECETTES, MODIFICATION, "dévalider un titre")
-    piece = piece_titre(session, ctx, titre_id)
-    changer_etat(piece, TRANSITIONS_PIECE, EtatPiece.BROUILLON, nom=nom_titre(piece),
-                 raison="seul un titre validé non numéroté revient en brouillon")
+    piece = devalider_piece(session, ctx, GENRE_TITRE, titre_id)
     return detail_titre(session, ctx, piece.id)
+
+
+def _liberer(session: Session, ctx: Context, piece: Piece) -> None:
+    """A deleted draft's avoir goes back to *Factures à créer*; its ASAP goes with it."""
+    if piece.facture_demat_id is not None:
+        fd = session.get(FactureDemat, piece.facture_demat_id)
+        rendre_facture_demat(session, ctx, fd, EtatFactureDemat.A_TRAITER, nom=f"Avoir {fd.numero}",
+                             etape=Etape.EMISSION_TITRE,
+                             complement="Titre brouillon supprimé : avoir à traiter de nouveau")
+    from corail.services.asap import retirer_asap_du_titre  # asap builds on titres
+
+    retirer_asap_du_titre(session, piece.id)
 
 
 def supprimer_titre(session: Session, ctx: Context, titre_id: int) -> None:
     """A draft only; the avoir it came from goes back to *Factures à créer*."""
-    exiger(session, ctx, RECETTES, MODIFICATION, "supprimer un titre")
-    piece = piece_titre(session, ctx, titre_id)
-    if piece.etat != EtatPiece.BROUILLON:
-        raise ValidationError(f"{nom_titre(piece)} : seul un brouillon se supprime")
-    if piece.facture_demat_id is not None:
-        fd = session.get(FactureDemat, piece.facture_demat_id)
-        changer_etat(fd, TRANSITIONS_FACTURE_DEMAT, EtatFactureDemat.A_TRAITER, nom=f"Avoir {fd.numero}")
-        ajouter_etape(session, ctx, Etape.EMISSION_TITRE, facture_demat_id=fd.id,
-                      complement="Titre brouillon supprimé : avoir à traiter de nouveau")
-        actualiser_etat_flux(session, fd.flux_id)
-    from corail.services.asap import retirer_asap_du_titre  # asap builds on titres
-
-    retirer_asap_du_titre(session, piece.id)
-    for lien in session.scalars(select(PiecePJ).where(PiecePJ.piece_id == piece.id)):
-        session.delete(lien)
-    session.execute(update(EtapeFacture).where(EtapeFacture.piece_id == piece.id).values(piece_id=None))
-    session.delete(piece)
-    session.flush()
+    supprimer_brouillon(session, ctx, GENRE_TITRE, titre_id, lambda p: _liberer(session, ctx, p))
 
 
 def dupliquer_titre(session: Session, ctx: Context, titre_id: int) -> TitreDetail:
     """A new draft with the same débiteur, objet, codes and imputations (no avoir, no PJ)."""
-    exiger(session, ctx, RECETTES, MODIFICATION, "dupliquer un titre")
+    GENRE_TITRE.exiger(session, ctx, "dupliquer")
     return creer_titre(session, ctx, detail_titre(session, ctx, titre_id).saisie)
 
 
@@ -378,7 +326,7 @@ def saisie_du_titre(p: Piece, train: str | None) -> TitreSaisie:
 
 
 def detail_titre(session: Session, ctx: Context, titre_id: int) -> TitreDetail:
-    exiger(session, ctx, RECETTES, CONSULTATION, "consulter un titre")
+    GENRE_TITRE.exiger(session, ctx, "consulter", CONSULTATION)
     p = piece_titre(session, ctx, titre_id)
     train = session.get(Train, p.train_id) if p.train_id else None
     tiers = session.get(Tiers, p.tiers_id) if p.tiers_id else None
@@ -387,13 +335,10 @@ def detail_titre(session: Session, ctx: Context, titre_id: int) -> TitreDetail:
         i.ordre, i.article, i.designation, i.fonction, i.operation_id, i.service_id, i.engagement_id,
         i.taux_tva, i.montant_ht if i.montant_ht is not None else i.montant,
         i.montant_tva or ZERO, i.montant) for i in p.imputations)
-    pj = session.execute(select(PJ.id, PJ.nom, PJ.type_pj).join(PiecePJ, PiecePJ.pj_id == PJ.id)
-                         .where(PiecePJ.piece_id == p.id).order_by(PiecePJ.ordre)).all()
-    avert = tuple(controler_titre(session, p)) if p.etat == EtatPiece.BROUILLON else ()
     ht = sum((i.montant_ht for i in imputations), ZERO)
     return TitreDetail(
         _ligne(p, tiers.nom if tiers else None, train.nom if train else None),
         saisie_du_titre(p, train.nom if train else None), imputations, ht, p.montant - ht,
-        p.date_emission, bord.numero if bord else None, p.tiers_id, tuple(tuple(r) for r in pj),
-        montant_du(session, p), avert)
+        p.date_emission, bord.numero if bord else None, p.tiers_id, pj_de_piece(session, p.id),
+        montant_du(session, p), avertissements(session, p, controler_titre))
 
