@@ -157,6 +157,17 @@ def test_sommes_admises_et_annulation():
     assert "sommes admises" in texte and "Quantité livrée inférieure" in texte
     (texte,) = textes(pdf_mandats(mandat(imputations=("-100.00",)))[0])
     assert "MANDAT D'ANNULATION / RÉDUCTION N° 12" in texte and "moins cent euros" in texte
+    assert "Bordereau n° 3 (annulation / réduction)" in texte  # a negative mandat is on a bordereau 02
+
+
+def test_la_designation_egale_au_libelle_de_l_article_n_est_pas_repetee():
+    libelle = "Fournitures de petit équipement"
+    m = mandat(imputations=("10.00", "20.00"))
+    m = replace(m, imputations=(replace(m.imputations[0], designation=libelle),
+                                replace(m.imputations[1], designation="Cartouches d'encre")))
+    (texte,) = textes(pdf_mandats(m)[0])
+    assert texte.count(libelle) == 2  # the article of each line, not the first line's désignation
+    assert "60632 Fournitures de petit équipement Cartouches d'encre" in texte
 
 
 def test_un_mandat_a_nombreuses_imputations_continue_page_suivante():

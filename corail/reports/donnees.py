@@ -67,6 +67,14 @@ class LigneBordereau:
 
 
 @dataclass(frozen=True)
+class LigneBordereauTva(LigneBordereau):
+    """A line with its HT and TVA, ``montant`` being the TTC (HT = TTC and TVA 0 without TVA)."""
+
+    montant_ht: Decimal
+    montant_tva: Decimal
+
+
+@dataclass(frozen=True)
 class BordereauImprime:
     en_tete: EnTeteImpression
     numero: int  # IdBord

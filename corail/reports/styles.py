@@ -17,6 +17,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import BinaryIO
 
 from reportlab import rl_config
@@ -24,7 +25,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from corail.money import format_eur
 from corail.reports.donnees import EnTeteImpression
+from corail.reports.montant_en_lettres import montant_en_lettres
 
 LARGEUR, HAUTEUR = A4
 MARGE = 42.5  # 15 mm
@@ -365,3 +368,31 @@ def cadre_titre(p: Pages, x: float, haut: float, largeur: float, hauteur: float,
     p.cadre(x, haut - hauteur, largeur, hauteur)
     p.cadre(x, haut - 12, largeur, 12, GRIS_FOND)
     p.texte(x + PADDING + 2, haut - 8.8, titre, GRAS, 7.5)
+
+
+def ligne_somme(p: Pages, colonnes: tuple[Colonne, ...], libelle: str, montants: tuple[str, ...],
+                fond: float | None = GRIS_FOND, taille: float = 9.0, taille_montants: float | None = None,
+                hauteur: float = 15.0) -> None:
+    """A full-width row under a table: ``montants`` in the last columns (one each, "" leaves a cell
+    empty), ``libelle`` right-aligned before them; moves y below it."""
+    haut = p.y
+    p.cadre(GAUCHE, haut - hauteur, UTILE, hauteur, fond)
+    derniers = colonnes[-len(montants):]
+    debut = x = DROITE - sum(c.largeur for c in derniers)
+    for colonne in derniers:
+        p.trait(x, haut, x, haut - hauteur)
+        x += colonne.largeur
+    p.texte(debut - PADDING, haut - 10.5, libelle, GRAS, taille, "d")
+    x = debut
+    for colonne, montant in zip(derniers, montants):
+        if montant:
+            p.texte(x + colonne.largeur - PADDING, haut - 10.5, montant, GRAS, taille_montants or taille, "d")
+        x += colonne.largeur
+    p.y = haut - hauteur
+
+
+def arrete(p: Pages, phrase: str, montant: Decimal, suite: str = "") -> None:
+    """"Arrêté le présent … à la somme de :" then the amount in words and in figures, in bold."""
+    paragraphe(p, phrase, GAUCHE, UTILE, NORMAL, 9, 24)
+    paragraphe(p, f"{montant_en_lettres(montant)} ({format_eur(montant, symbol=True)}){suite}",
+               GAUCHE + 12, UTILE - 12, GRAS, 9.5)

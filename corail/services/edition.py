@@ -45,6 +45,7 @@ from corail.reports.donnees import (
     EnTeteImpression,
     ImputationImprimee,
     LigneBordereau,
+    LigneBordereauTva,
     MandatImprime,
 )
 from corail.services.etapes import ajouter_etape
@@ -137,9 +138,7 @@ def bordereau_imprime(session: Session, ctx: Context, bordereau_id: int) -> Bord
         Bordereau.id < b.id)).all()
     cumul = sum(precedents, ZERO)
     train = session.get(Train, b.train_id) if b.train_id else None
-    lignes = tuple(LigneBordereau(
-        p.numero, session.get(Tiers, p.tiers_id).nom if p.tiers_id else "", p.objet,
-        ", ".join(dict.fromkeys(i.article for i in p.imputations)), p.montant) for p in pieces)
+    lignes = tuple(_ligne_bordereau(session, b, p) for p in pieces)
     remarques = ()
     if b.reference_regularisation:
         remarques = (f"Régularisation : bordereau du comptable n° {b.reference_regularisation} "
@@ -151,6 +150,16 @@ def bordereau_imprime(session: Session, ctx: Context, bordereau_id: int) -> Bord
         "mandats" if b.type_piece == MANDAT else "titres", b.date_emission, lignes, b.montant, cumul,
         cumul + b.montant, lieu_date=f"À {ville}, le {format_date(b.date_emission)}",
         train=train.nom if train else "", remarques=remarques)
+
+
+def _ligne_bordereau(session: Session, b: Bordereau, p: Piece) -> LigneBordereau:
+    """A pièce on its bordereau; a titre with its HT and TVA (HT = TTC without TVA)."""
+    debut = (p.numero, session.get(Tiers, p.tiers_id).nom if p.tiers_id else "", p.objet,
+             ", ".join(dict.fromkeys(i.article for i in p.imputations)), p.montant)
+    if b.type_piece != TITRE:
+        return LigneBordereau(*debut)
+    ht = sum((i.montant if i.montant_ht is None else i.montant_ht for i in p.imputations), ZERO)
+    return LigneBordereauTva(*debut, ht, p.montant - ht)
 
 
 def _ville(tete: EnTeteImpression) -> str:
