@@ -81,6 +81,10 @@ def test_transfert_confirme_puis_par_l_administrateur(base, capsys, monkeypatch)
     monkeypatch.setenv("CORAIL_UTILISATEUR", "admin.si")
     assert "--motif" in _refus(capsys, "--database", url, "users", "transferer-admin",
                                "--budget", "123-01", "--vers", "agent.test")
+    assert "Aucun administrateur" in _refus(capsys, "--database", url, "users", "transferer-admin",
+                                            "--vers", "agent.test", "--motif", "Départ")
+    assert main(["--database", url, "users", "admin", "ajouter", "admin.si", "--motif",
+                 "Prestataire informatique"]) == 0
     t = _json(capsys, "--database", url, "--json", "users", "transferer-admin", "--budget", "123-01",
               "--vers", "agent.test", "--motif", "Départ de Marie Durand")
     assert (t["ancien"], t["nouveau"], t["par"]) == ("m.durand", "agent.test", "admin.si")
@@ -129,3 +133,65 @@ def test_mot_de_passe_exige(base, capsys, monkeypatch):
     assert _dump(path) == avant
     monkeypatch.setenv("CORAIL_MOT_DE_PASSE", "Secret-de-mairie-1")
     assert main([*db, "users", "list"]) == 0
+
+
+def test_administrateurs_de_la_base(base, capsys, monkeypatch):
+    url, path = base
+    db = ["--database", url]
+    assert _json(capsys, *db, "--json", "users", "admin", "list") == []
+    monkeypatch.setenv("CORAIL_UTILISATEUR", "m.durand")  # whoever opens it declares the first
+    (a,) = [_json(capsys, *db, "--json", "users", "admin", "ajouter", "m.durand", "--motif",
+                  "Secrétaire de mairie")]
+    assert (a["login"], a["declare_par"], a["motif"]) == ("m.durand", "m.durand",
+                                                          "Secrétaire de mairie")
+    monkeypatch.setenv("CORAIL_UTILISATEUR", "agent.test")
+    avant = _dump(path)
+    assert "n'est pas administrateur de la base" in _refus(
+        capsys, *db, "users", "admin", "ajouter", "agent.test", "--motif", "Je suis le GP")
+    assert "--motif" in _refus(capsys, *db, "users", "admin", "retirer", "m.durand")
+    assert "administrateur de la base" in _refus(capsys, *db, "users", "desactiver", "m.durand")
+    monkeypatch.setenv("CORAIL_UTILISATEUR", "m.durand")
+    assert "dernier administrateur" in _refus(capsys, *db, "users", "admin", "retirer",
+                                              "m.durand", "--motif", "Départ")
+    assert _dump(path) == avant  # refusals write nothing, not even a connection date
+    assert main([*db, "users", "admin", "ajouter", "agent.test", "--motif", "DGS"]) == 0
+    assert main([*db, "users", "admin", "retirer", "m.durand", "--motif", "Mutation"]) == 0
+    capsys.readouterr()
+    assert main([*db, "users", "admin", "lister"]) == 0
+    sortie = capsys.readouterr().out
+    (ligne,) = sortie.splitlines()  # m.durand is no longer one
+    assert ligne.startswith("agent.test ") and ligne.endswith("par m.durand : DGS")
+    conn = sqlite3.connect(path)
+    try:
+        traces = conn.execute("SELECT auteur, action, cible, budget_id, detail FROM journal_gestion "
+                              "WHERE action LIKE '%administrateur' ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    assert [t[:4] for t in traces] == [
+        ("m.durand", "ajout_administrateur", "m.durand", None),
+        ("m.durand", "ajout_administrateur", "agent.test", None),
+        ("m.durand", "retrait_administrateur", "m.durand", None)]
+    assert traces[0][4].startswith("Premier administrateur") and traces[2][4] == "motif : Mutation"
+
+
+def test_administrateur_et_mot_de_passe_d_une_autre_collectivite(base, capsys, monkeypatch):
+    """The administrator acts on every structure: a collectivité that asks for a password asks
+    it of him even when he works on another one."""
+    url, _path = base
+    db = ["--database", url]
+    assert main([*db, "--exercice", "2026", "init", "--nom", "SYNDICAT DES EAUX", "--siret",
+                 "21450123100010", "--code-col", "456", "--code-bud", "01", "--poste",
+                 "045000"]) == 0
+    monkeypatch.setenv("CORAIL_NOUVEAU_MOT_DE_PASSE", "Secret-de-mairie-1")
+    assert main([*db, "--budget", "123-01", "users", "mot-de-passe"]) == 0
+    assert main([*db, "users", "admin", "ajouter", "agent.test", "--budget", "123-01",
+                 "--motif", "DGS"]) == 0
+    assert main([*db, "--budget", "456-01", "users", "connexion", "--mot-de-passe", "exige"]) == 0
+    # 123-01 asks for nothing, but its administrator is asked for his password
+    assert "CORAIL_MOT_DE_PASSE" in _refus(capsys, *db, "--budget", "123-01", "users", "admin",
+                                           "list")
+    monkeypatch.setenv("CORAIL_MOT_DE_PASSE", "faux-mot-de-passe")
+    assert "incorrect" in _refus(capsys, *db, "users", "admin", "list", "--budget", "123-01")
+    monkeypatch.setenv("CORAIL_MOT_DE_PASSE", "Secret-de-mairie-1")
+    assert [a["login"] for a in _json(capsys, *db, "--json", "users", "admin", "list")] == [
+        "agent.test"]

@@ -11,6 +11,7 @@ from corail.domain import roles
 from corail.errors import CorailError, NotFound, ValidationError
 from corail.services import gestionnaire_principal as gp
 from corail.services import utilisateurs as us
+from corail.services.administrateurs import ajouter_administrateur, retirer_administrateur
 from corail.services.habilitations import HabilitationManquante, definir_habilitation, exiger
 from corail.services.sollicitations import SollicitationSaisie, enregistrer_sollicitation
 
@@ -156,6 +157,10 @@ def test_transfert_par_l_administrateur(session, ctx):
     admin = replace(ctx, utilisateur="admin.si")
     with pytest.raises(ValidationError, match="Motif manquant"):
         gp.transferer_par_administrateur(session, admin, "m.durand", motif=" ")
+    # nobody may until an administrator is declared (services/administrateurs.py)
+    with pytest.raises(HabilitationManquante, match="Aucun administrateur"):
+        gp.transferer_par_administrateur(session, admin, "m.durand", motif="Départ")
+    ajouter_administrateur(session, admin, "admin.si", motif="Prestataire informatique")
     t = gp.transferer_par_administrateur(session, admin, "m.durand",
                                          motif="Départ de l'ancien gestionnaire")
     assert (t.ancien, t.nouveau, t.par) == ("agent.test", "m.durand", "admin.si")
@@ -163,9 +168,9 @@ def test_transfert_par_l_administrateur(session, ctx):
     trace = session.scalars(select(JournalGestion).where(
         JournalGestion.action == "transfert_administrateur")).one()
     assert trace.auteur == "admin.si" and "Départ de l'ancien gestionnaire" in trace.detail
-    # once administrators are declared, only they may
-    session.get(Utilisateur, us.trouver(session, "p.martin").id).administrateur = True
-    session.flush()
+    # only the declared administrators may
+    ajouter_administrateur(session, admin, "p.martin", motif="Adjoint")
+    retirer_administrateur(session, admin, "admin.si", motif="Fin du contrat")
     with pytest.raises(HabilitationManquante, match="p.martin"):
         gp.transferer_par_administrateur(session, admin, "agent.test", motif="essai")
     t = gp.transferer_par_administrateur(session, replace(ctx, utilisateur="p.martin"),

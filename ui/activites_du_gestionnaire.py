@@ -119,8 +119,9 @@ class OngletTransfert(QWidget):
         aide = QLabel("Seul le gestionnaire principal transfère son rôle, à un utilisateur actif "
                       "de la structure. Pour quitter une structure dont vous êtes le gestionnaire "
                       "principal, nommez d'abord votre successeur. S'il est parti sans le faire, "
-                      "l'administrateur de la base le nomme : corail users transferer-admin "
-                      "--budget … --vers … --motif …")
+                      "un administrateur de la base le nomme : corail users transferer-admin "
+                      "--budget … --vers … --motif … (administrateurs : corail users admin list ; "
+                      "le premier se déclare par corail users admin ajouter)")
         aide.setWordWrap(True)
         aide.setStyleSheet(STYLE_AIDE)
         boite = QGroupBox("Successeur")

@@ -159,8 +159,9 @@ class MonCompteScreen(QWidget):
         self.prenom.setText(c.prenom)
         self.email.setText(c.email or "")
         self.statut.setText("Compte inconnu de Corail : demandez un rattachement" if not c.connu
-                            else "Actif" if c.actif else "Inactif (en attente d'activation "
-                            "ou désactivé par le gestionnaire principal)")
+                            else ("Actif" if c.actif else "Inactif (en attente d'activation "
+                                  "ou désactivé par le gestionnaire principal)")
+                            + (" — administrateur de la base" if c.administrateur else ""))
         self.connexion.setText(format_horodatage(c.derniere_connexion) if c.derniere_connexion
                                else "—")
         courant = next((r for r in c.rattachements if r.budget_id == self.state.ctx.budget_id), None)

@@ -1,5 +1,6 @@
 """Command ``corail users``: users, rôles, espaces and sollicitations of a structure (budget), the
-transfer of the gestionnaire principal rôle and the administrator's path when its holder left.
+transfer of the gestionnaire principal rôle, the administrators of the database
+(``users admin list|ajouter|retirer``) and their path when the holder of that rôle left.
 
 Every command runs as the OS user (``CORAIL_UTILISATEUR``), checked by the services.
 ``--budget`` may follow the action too: ``corail users transferer-admin --budget 123-01 ...``.
@@ -17,9 +18,11 @@ from corail.dates import format_date, format_horodatage
 from corail.domain import roles
 from corail.domain.etats import libelle_etat
 from corail.errors import ValidationError
+from corail.services import administrateurs as adm
 from corail.services import connexion, gestionnaire_principal as gp, habilitations
 from corail.services import sollicitations as sol
 from corail.services import utilisateurs as us
+from corail.services.contexte import lister_budgets
 
 ENV_MOT_DE_PASSE = "CORAIL_NOUVEAU_MOT_DE_PASSE"
 
@@ -86,6 +89,21 @@ def register(sub: argparse._SubParsersAction) -> None:
                                 "du titulaire parti (enregistré avec le motif)", cmd_transferer_admin)
     p.add_argument("--vers", required=True, metavar="LOGIN|ADRESSE")
     p.add_argument("--motif", required=True)
+    p = cmds.add_parser("admin", help="administrateurs de la base (qui nomme le gestionnaire "
+                                      "principal à la place du titulaire parti)")
+    admin = p.add_subparsers(dest="action_admin", metavar="ACTION", parser_class=type(u))
+    admin.required = True
+    p = admin.add_parser("list", aliases=["lister"], parents=[commun],
+                         help="les administrateurs, qui les a déclarés, quand et pourquoi")
+    p.set_defaults(run=cmd_admin_list)
+    for nom, aide, run in (
+            ("ajouter", "déclarer un administrateur (le premier : quiconque ouvre la base)",
+             cmd_admin_ajouter),
+            ("retirer", "retirer un administrateur (jamais le dernier)", cmd_admin_retirer)):
+        p = admin.add_parser(nom, help=aide, parents=[commun])
+        p.add_argument("login", metavar="IDENTIFIANT", help="identifiant de l'utilisateur")
+        p.add_argument("--motif", required=True, help="enregistré dans le journal des gestionnaires")
+        p.set_defaults(run=run)
     p = cmd("quitter", "retirer son propre rattachement (successeur d'abord si gestionnaire "
                        "principal)", cmd_quitter)
     p.add_argument("--successeur", metavar="LOGIN|ADRESSE")
@@ -122,6 +140,30 @@ def _contexte(app: App, s, args):
     if getattr(args, "budget_users", None):
         app.budget = args.budget_users
     return app.contexte(s)
+
+
+def _contexte_administrateur(app: App, s, args, *, structure: bool):
+    """The context of an administrator's command. The administrator is the database's: without
+    ``--budget``, any budget will do unless the command acts on a ``structure``. His password is
+    asked when any collectivité asks for one (the App only checks the context's)."""
+    if getattr(args, "budget_users", None):
+        app.budget = args.budget_users
+    if app.budget is None and not structure:
+        budgets = lister_budgets(s)
+        app.budget = budgets[0].code if budgets else None
+    ctx = app.contexte(s)
+    if (connexion.connexion_requise(s, ctx.utilisateur)
+            and not connexion.mot_de_passe_requis(s, ctx.collectivite_id)):
+        mot_de_passe = os.environ.get(ENV_MOT_DE_PASSE_CONNEXION)
+        if mot_de_passe is None and sys.stdin.isatty():
+            mot_de_passe = getpass.getpass(f"Mot de passe de {ctx.utilisateur} : ")
+        if mot_de_passe is None:
+            raise connexion.ConnexionRefusee(
+                f"Une collectivité de la base exige un mot de passe, donc de ses administrateurs : "
+                f"saisissez-le dans un terminal ou passez-le par la variable "
+                f"{ENV_MOT_DE_PASSE_CONNEXION}")
+        connexion.authentifier(s, ctx.utilisateur, mot_de_passe)
+    return ctx
 
 
 def _texte_ligne(u: us.UtilisateurLigne) -> str:
@@ -233,10 +275,45 @@ def cmd_transferer(app: App, args) -> int:
 
 def cmd_transferer_admin(app: App, args) -> int:
     with app.transaction() as s:
-        t = gp.transferer_par_administrateur(s, _contexte(app, s, args), args.vers,
-                                             motif=args.motif)
+        t = gp.transferer_par_administrateur(
+            s, _contexte_administrateur(app, s, args, structure=True), args.vers, motif=args.motif)
     app.sortie(t, f"« {t.nouveau} » est gestionnaire principal de {t.structure} (ancien : "
                   f"{t.ancien or 'aucun'}) ; transfert enregistré au nom de {t.par}")
+    return 0
+
+
+def _texte_admin(a: adm.AdministrateurLigne) -> str:
+    qui = f"{a.login:<20} {(a.prenom + ' ' + a.nom).strip()[:28]:<28}"
+    if not a.actif:
+        qui += " (compte inactif)"
+    if a.declare_le is None:
+        return qui
+    return f"{qui} déclaré le {format_horodatage(a.declare_le)} par {a.declare_par} : {a.motif}"
+
+
+def cmd_admin_list(app: App, args) -> int:
+    with app.transaction() as s:
+        lignes = adm.lister_administrateurs(s, _contexte_administrateur(app, s, args,
+                                                                        structure=False))
+    app.sortie(lignes, lambda: "\n".join(_texte_admin(a) for a in lignes)
+               or "Aucun administrateur déclaré : le premier peut l'être par quiconque ouvre la "
+                  "base (corail users admin ajouter IDENTIFIANT --motif …).")
+    return 0
+
+
+def cmd_admin_ajouter(app: App, args) -> int:
+    with app.transaction() as s:
+        a = adm.ajouter_administrateur(s, _contexte_administrateur(app, s, args, structure=False),
+                                       args.login, motif=args.motif)
+    app.sortie(a, f"« {a.login} » est administrateur de la base (déclaré par {a.declare_par})")
+    return 0
+
+
+def cmd_admin_retirer(app: App, args) -> int:
+    with app.transaction() as s:
+        a = adm.retirer_administrateur(s, _contexte_administrateur(app, s, args, structure=False),
+                                       args.login, motif=args.motif)
+    app.sortie(a, f"« {a.login} » n'est plus administrateur de la base")
     return 0
 
 

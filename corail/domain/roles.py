@@ -75,6 +75,15 @@ LIBELLES_DROITS: dict[str, str] = {
 #: rôles the gestionnaire principal may give (his own only by a transfer)
 ROLES_ATTRIBUABLES = (GESTIONNAIRE_SECONDAIRE, UTILISATEUR, UTILISATEUR_TECHNIQUE)
 
+# -- the administrator of the database (not a rôle on a structure: a quality of an account) --
+
+#: who does what a gestionnaire principal cannot do for himself (name his successor when he left
+#: without transferring the rôle) and declares or removes the other administrators
+ADMINISTRATEUR = "Administrateur de la base"
+#: journal_gestion actions of the administrators (``services/administrateurs.py``)
+AJOUT_ADMINISTRATEUR = "ajout_administrateur"
+RETRAIT_ADMINISTRATEUR = "retrait_administrateur"
+
 # -- sollicitations: catégorie → sous-catégories (both mandatory) -----------------------------
 
 CAT_ESPACES = "espaces"

@@ -15,10 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corail.context import Clock, Context
-from corail.db.models import Budget, Rattachement, Utilisateur
+from corail.db.models import Budget, Collectivite, Rattachement, Utilisateur
 from corail.domain import roles
 from corail.errors import CorailError, ValidationError
-from corail.services.habilitations import exiger_droit, journaliser, rattachement
+from corail.services.habilitations import (
+    administrateurs_actifs, exiger_droit, journaliser, rattachement,
+)
 from corail.services.reglages_demat import ecrire_parametre, lire_parametre
 from corail.services.utilisateurs import noter_connexion, trouver
 
@@ -75,10 +77,19 @@ def mot_de_passe_requis(session: Session, collectivite_id: int) -> bool:
 
 
 def connexion_requise(session: Session, login: str) -> bool:
-    """Does a collectivité where ``login`` is rattaché ask for a password?"""
+    """Does a collectivité where ``login`` is rattaché ask for a password? For an administrator
+    of the database (who acts on every structure, rattaché or not): does any collectivité?"""
+    u = trouver(session, login)
+    if u is not None and u.administrateur:
+        return exige_quelque_part(session)
     ids = session.scalars(select(Budget.collectivite_id).join(Rattachement)
                           .join(Utilisateur).where(Utilisateur.login == login)).all()
     return any(mot_de_passe_requis(session, c) for c in set(ids))
+
+
+def exige_quelque_part(session: Session) -> bool:
+    """Does any collectivité of the database ask for a password?"""
+    return any(mot_de_passe_requis(session, c) for c in session.scalars(select(Collectivite.id)))
 
 
 def regler_mot_de_passe_requis(session: Session, ctx: Context, requis: bool) -> None:
@@ -89,6 +100,11 @@ def regler_mot_de_passe_requis(session: Session, ctx: Context, requis: bool) -> 
     if requis and (moi is None or not moi.mot_de_passe):
         raise ValidationError("Définissez d'abord votre propre mot de passe (Mon compte) avant "
                               "de l'exiger à la connexion")
+    sans = [u.login for u in administrateurs_actifs(session) if not u.mot_de_passe]
+    if requis and sans:  # administrators sign in to every collectivité
+        raise ValidationError("Administrateur(s) de la base sans mot de passe : " + ", ".join(sans)
+                              + " ; qu'ils en définissent un (corail users mot-de-passe) avant "
+                              "qu'il soit exigé à la connexion")
     ecrire_parametre(session, CLE_MOT_DE_PASSE, bool(requis), collectivite_id=ctx.collectivite_id)
     journaliser(session, ctx.clock, ctx.utilisateur, ctx.budget_id, "connexion", None,
                 "Mot de passe exigé" if requis else "Mot de passe non exigé")

@@ -4,7 +4,8 @@ Only the holder transfers it, to a user of the structure chosen by login or cont
 after ticking the confirmation (``confirme=True``); he stays as gestionnaire secondaire. To
 leave a structure he manages, he names his successor first. When he left without doing it,
 ``transferer_par_administrateur`` (``corail users transferer-admin``) does it, with a motif,
-and records who did it. The database itself refuses two gestionnaires principaux.
+and records who did it — an administrator of the database only (``services/administrateurs.py``:
+the first one is declared by whoever opens a database that has none). The database itself refuses two gestionnaires principaux.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from corail.domain import roles
 from corail.domain.roles import GESTIONNAIRE_PRINCIPAL
 from corail.errors import NotFound, ValidationError
 from corail.services.habilitations import (
-    HabilitationManquante, exiger_droit, journaliser, nom_budget,
+    HabilitationManquante, exiger_administrateur, exiger_droit, journaliser, nom_budget,
 )
 from corail.services.utilisateurs import (
     gestionnaire_principal, promouvoir, rattacher,
@@ -121,18 +122,14 @@ def transferer_par_administrateur(session: Session, ctx: Context, vers: str, *,
                                   motif: str) -> Transfert:
     """The administrator's path (the holder left): ``vers`` becomes gestionnaire principal of
     the context's budget, rattaché if needed; ``ctx.utilisateur`` and ``motif`` are recorded.
-    When administrators are declared in the database, only they may."""
+    Only an administrator of the database may (``services/administrateurs.py``)."""
     motif = (motif or "").strip()
     if not motif:
         raise ValidationError("Motif manquant (--motif) : il est enregistré avec le transfert")
     if len(motif) > 500:
         raise ValidationError("Motif trop long (500 caractères au plus)")
-    admins = session.scalars(select(Utilisateur.login)
-                             .where(Utilisateur.administrateur.is_(True))).all()
-    if admins and ctx.utilisateur not in admins:
-        raise HabilitationManquante(
-            f"« {ctx.utilisateur} » n'est pas administrateur de cette base : seuls "
-            + ", ".join(sorted(admins)) + " peuvent transférer le rôle à la place du titulaire")
+    exiger_administrateur(session, ctx, "transférer le rôle de gestionnaire principal à la "
+                                        "place du titulaire")
     u = trouver_successeur(session, vers)
     if not u.actif:
         raise ValidationError(f"Le compte « {u.login} » est inactif : il ne peut pas devenir "

@@ -4,7 +4,8 @@
 missing habilitation, a user who is unknown, deactivated, not rattaché to the budget, or
 without the espace at that level. It reads only: a refused action writes nothing (the caller's
 transaction is rolled back, and the connection date is noted only after a success).
-``exiger_droit`` does the same for the gestionnaires' rights (``domain/roles.DROITS``).
+``exiger_droit`` does the same for the gestionnaires' rights (``domain/roles.DROITS``),
+``exiger_administrateur`` for what only an administrator of the database does.
 """
 from __future__ import annotations
 
@@ -123,6 +124,29 @@ def exiger_droit(session: Session, ctx: Context, droit: str) -> Acces:
             f"pour {pour} : « {a.login} » ne l'a pas sur le budget "
             f"{nom_budget(session, ctx.budget_id)} ; {A_DEMANDER}")
     return a
+
+
+def administrateurs_actifs(session: Session) -> list[Utilisateur]:
+    """The database's administrators whose account is active (the only ones who count)."""
+    return list(session.scalars(select(Utilisateur).where(
+        Utilisateur.administrateur.is_(True), Utilisateur.actif.is_(True))
+        .order_by(Utilisateur.login)))
+
+
+def exiger_administrateur(session: Session, ctx: Context, action: str) -> Utilisateur:
+    """Refuse ``action`` unless the context's user is an active administrator of the database
+    (``services/administrateurs.py``); his account, when he is."""
+    admins = administrateurs_actifs(session)
+    if not admins:
+        raise HabilitationManquante(
+            f"Aucun administrateur de la base n'est déclaré : {action} impossible. Déclarez-en "
+            f"d'abord un (corail users admin ajouter IDENTIFIANT --motif …)")
+    moi = next((u for u in admins if u.login == ctx.utilisateur), None)
+    if moi is None:
+        raise HabilitationManquante(
+            f"« {ctx.utilisateur} » n'est pas administrateur de la base : {action} impossible ; "
+            f"administrateurs : " + ", ".join(u.login for u in admins))
+    return moi
 
 
 # -- rattachements and espaces ---------------------------------------------------------------

@@ -86,6 +86,7 @@ class MonCompte:
     date_reactivation: date | None = None
     mot_de_passe: bool = False
     rattachements: tuple[RattachementLigne, ...] = ()
+    administrateur: bool = False  # of the database (services/administrateurs.py)
 
 
 def _espaces(lien: Rattachement) -> tuple[tuple[str, str], ...]:
@@ -200,7 +201,8 @@ def mon_compte(session: Session, ctx: Context) -> MonCompte:
     return MonCompte(u.login, True, u.nom, u.prenom, u.email, u.actif, u.derniere_connexion,
                      u.date_reactivation, bool(u.mot_de_passe), tuple(
                          RattachementLigne(l.budget_id, _structure(session.get(Budget, l.budget_id)),
-                                           l.role, _espaces(l)) for l in liens))
+                                           l.role, _espaces(l)) for l in liens),
+                     bool(u.administrateur))
 
 
 def lister_utilisateurs(session: Session, ctx: Context) -> list[UtilisateurLigne]:
@@ -303,6 +305,10 @@ def desactiver_utilisateur(session: Session, ctx: Context, login: str) -> Utilis
     if not u.actif:
         raise ValidationError(f"Le compte « {login} » est déjà inactif")
     _gp_ailleurs(u, ctx.budget_id, "désactiver ce compte")
+    if u.administrateur:
+        raise ValidationError(f"« {login} » est administrateur de la base : son compte ne se "
+                              f"désactive pas tant qu'un administrateur ne l'a pas retiré "
+                              f"(corail users admin retirer)")
     u.actif, u.date_desactivation = False, ctx.today()
     journaliser(session, ctx.clock, ctx.utilisateur, ctx.budget_id, "desactivation", login)
     session.flush()
@@ -336,13 +342,14 @@ def changer_role(session: Session, ctx: Context, login: str, role: str) -> Utili
 
 def supprimer_utilisateur(session: Session, ctx: Context, login: str) -> None:
     """The user leaves the structure; his account goes with his last rattachement (the étapes
-    keep his login as text; his requests go with him)."""
+    keep his login as text; his requests go with him) — unless he is an administrator of the
+    database, whose account stays."""
     lien = _cible(session, ctx, login, "supprimer")
     u = lien.utilisateur
     session.delete(lien)
     session.flush()
     session.refresh(u)
-    if not u.rattachements:
+    if not u.rattachements and not u.administrateur:
         session.execute(update(Sollicitation).where(Sollicitation.traite_par_id == u.id)
                         .values(traite_par_id=None))
         for s in session.scalars(select(Sollicitation).where(Sollicitation.demandeur_id == u.id)):

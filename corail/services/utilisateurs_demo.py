@@ -1,5 +1,6 @@
 """The demo's town hall staff: a few users with their rôles and espaces, and sollicitations at
-every état, made through the real services (the demo's OS user is the gestionnaire principal)."""
+every état, made through the real services (the demo's OS user is the gestionnaire principal and
+the administrateur de la base)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -8,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from corail.context import Context
 from corail.domain import roles
+from corail.services.administrateurs import ajouter_administrateur
+from corail.services.habilitations import administrateurs_actifs
 from corail.services.sollicitations import (
     SollicitationSaisie, demander_rattachement, enregistrer_sollicitation, refuser_sollicitation,
 )
@@ -26,7 +29,11 @@ EQUIPE = (
 
 
 def peupler_utilisateurs(session: Session, ctx: Context) -> int:
-    """The staff of the demo's budget principal; how many users were made."""
+    """The staff of the demo's budget principal; how many users were made. The demo's OS user
+    is also the administrateur de la base."""
+    if not administrateurs_actifs(session):
+        ajouter_administrateur(session, ctx, ctx.utilisateur,
+                               motif="Démonstration : secrétaire de mairie, administrateur de la base")
     faits = 0
     for login, nom, prenom, role, espaces in EQUIPE:
         if login == ctx.utilisateur:

@@ -124,3 +124,14 @@ def test_connexion_par_mot_de_passe(qtbot, state):
     assert dialogue.connecter()
     with state.lecture() as s:
         assert mon_compte(s, state.ctx).derniere_connexion == state.ctx.now()
+
+
+def test_administrateur_de_la_base_dit_dans_le_statut(qtbot, marie):
+    from corail.services.administrateurs import ajouter_administrateur
+
+    ecran = _ecran(qtbot, marie)
+    assert "administrateur" not in ecran.statut.text()
+    with marie.transaction() as s:  # the first administrator is declared by whoever opens the base
+        ajouter_administrateur(s, marie.ctx, "m.durand", motif="Secrétaire de mairie")
+    ecran.recharger()
+    assert ecran.statut.text() == "Actif — administrateur de la base"
