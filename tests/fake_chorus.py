@@ -5,8 +5,10 @@ uses — ``rechercher/recipiendaire`` (paged), ``telecharger/groupe`` (pivot fil
 project's builder, base64), ``traiter/recue`` (transitions and mandatory motif checked, history
 kept) and ``consulter/historique`` — with the request and answer shapes of
 ``../shared/samples/chorus-api`` (Pastell's fixtures), and fails on demand: ``panne(chemin,
-"500" | "401" | "codeRetour" | "coupure")`` spoils the next call to that path. Error codes other
-than those of the samples (20000, 20002, GDP_MSG_11.008) are made up.
+"500" | "401" | "codeRetour" | "coupure")`` spoils the next call to that path, and
+``retenir(chemin)`` makes the next call to it wait until the test lets it go (Chorus Pro being
+slow: the test acts meanwhile). Error codes other than those of the samples (20000, 20002,
+GDP_MSG_11.008) are made up.
 """
 from __future__ import annotations
 
@@ -34,6 +36,23 @@ SUIVANTS = {  # what the recipient may set (API codes), from a status
 }
 
 
+class Retenue:
+    """A call held back: ``arrivee`` is set when it reaches the fake, which answers it once
+    ``liberer()`` is called (or after ``ATTENTE_MAX`` seconds, so that a failing test ends)."""
+
+    ATTENTE_MAX = 20.0
+
+    def __init__(self) -> None:
+        self.arrivee, self._libre = threading.Event(), threading.Event()
+
+    def liberer(self) -> None:
+        self._libre.set()
+
+    def attendre(self) -> None:
+        self.arrivee.set()
+        self._libre.wait(self.ATTENTE_MAX)
+
+
 @dataclass
 class FactureFake:
     id: int
@@ -51,6 +70,7 @@ class FakeChorus:
         self.jetons: dict[str, float] = {}
         self.requetes: list[tuple[str, dict | None, dict]] = []  # (path, json body, headers)
         self.pannes: dict[str, list[str]] = {}
+        self.retenues: dict[str, list[Retenue]] = {}
         self.verrou = threading.Lock()
         self._serveur = ThreadingHTTPServer(("127.0.0.1", 0), self._gestionnaire())
         self._fil = threading.Thread(target=self._serveur.serve_forever, daemon=True)
@@ -83,6 +103,18 @@ class FakeChorus:
 
     def panne(self, chemin: str, *genres: str) -> None:
         self.pannes.setdefault(chemin, []).extend(genres)
+
+    def retenir(self, chemin: str) -> Retenue:
+        """The next call to ``chemin`` waits for ``liberer()``."""
+        retenue = Retenue()
+        with self.verrou:
+            self.retenues.setdefault(chemin, []).append(retenue)
+        return retenue
+
+    def _retenue(self, chemin: str) -> Retenue | None:
+        with self.verrou:
+            file = self.retenues.get(chemin.rsplit("/v1/", 1)[-1], [])
+            return file.pop(0) if file else None
 
     def expirer_jetons(self) -> None:
         self.jetons.clear()
@@ -219,6 +251,9 @@ class FakeChorus:
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 brut = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 entetes = {k.lower(): v for k, v in self.headers.items()}
+                retenue = fake._retenue(self.path)
+                if retenue is not None:  # outside the fake's lock: other calls go on
+                    retenue.attendre()
                 reponse = fake._repondre(self.path, entetes, brut)
                 if reponse is None:
                     self.close_connection = True

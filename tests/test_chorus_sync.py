@@ -1,23 +1,37 @@
 """End to end against the local fake Chorus Pro: search of several pages, download,
 integration, rejection pushed with its motif, failures kept and retried, Hélios's statuses
-picked up, ``corail chorus sync`` — and no secret anywhere but the keyring."""
+picked up, ``corail chorus sync`` — and no secret anywhere but the keyring. The database is not
+held while Chorus Pro answers, a stop in the middle is completed by the next synchronisation,
+and one synchronisation runs at a time per structure."""
 import base64
 import logging
+import subprocess
+import sys
+import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, inspect, select, text
 
+from corail.chorus import envoi_statuts, synchro, verrou
 from corail.chorus.client import ClientChorus, ConfigChorus, ErreurChorus
-from corail.chorus.synchro import synchroniser
+from corail.chorus.synchro import synchroniser, synchroniser_par_etapes
+from corail.chorus.verrou import PEREMPTION, SynchroEnCours, a_integrer
 from corail.cli.main import main
-from corail.db.models import EtapeFacture, FactureDemat, Flux
+from corail.dates import utcnow
+from corail.db import engine
+from corail.db.engine import Database
+from corail.db.models import EtapeFacture, FactureDemat, Flux, SynchroChorus
 from corail.formats.pivot_builder import build_pivot, exemple_facture, exemple_flux
 from corail.secrets import MOT_DE_PASSE, SECRET_CLIENT, MemoireSession, cle_structure, enregistrer_mot_de_passe
 from corail.services.reglages_demat import (
     RecuperationReglage, ecrire_parametre, enregistrer_recuperation, lire_recuperation,
 )
-from corail.services.rejets import rejeter
-from corail.services.statuts import ajouter_statut, historique_statuts, lister_statuts
+from corail.services.rejets import annuler_rejet, rejeter
+from corail.services.statuts import (
+    ajouter_statut, definir_statut, historique_statuts, lister_statuts, marquer_saisis,
+)
+from tests.conftest import init_collectivite
 from tests.fake_chorus import CLIENT_ID, CLIENT_SECRET, LOGIN, PASSWORD, FakeChorus
 
 SIRET = "21310555400017"
@@ -41,8 +55,8 @@ def _client(fake, attentes=None):
 
 
 def _sync(db, ctx, fake, attentes=None):
-    with db.transaction() as s, _client(fake, attentes) as client:
-        return synchroniser(s, ctx, client)
+    with _client(fake, attentes) as client:
+        return synchroniser_par_etapes(db.transaction, ctx, client)
 
 
 def _par_page(monkeypatch, n):
@@ -135,9 +149,12 @@ def test_connexion_refusee_n_ecrit_rien(db, ctx, fake):
     with pytest.raises(ErreurChorus, match="Connexion à PISTE refusée"):
         with db.transaction() as s, ClientChorus(config) as client:
             synchroniser(s, ctx, client)
+    with pytest.raises(ErreurChorus, match="Connexion à PISTE refusée"), ClientChorus(config) as client:
+        synchroniser_par_etapes(db.transaction, ctx, client)
     with db.lecture() as s:
         (statut,) = lister_statuts(s, ctx)
-        assert statut.envoi == "a_transmettre" and statut.message == ""
+        assert statut.envoi == "a_transmettre" and statut.message == "" and statut.tentatives == 0
+        assert s.scalars(select(SynchroChorus)).one().jeton is None  # freed by the first sync
 
 
 def _un_id(s, db, ctx, fake):
@@ -206,3 +223,153 @@ def test_aucun_secret_ni_en_base_ni_en_fichier_ni_en_journal(db, ctx, fake, capl
     assert "Chorus Pro" in journal  # the journal really recorded the calls
     for secret in interdits:
         assert secret not in contenu and secret not in fichiers and secret not in journal
+
+
+# ------------------------------------------------------------------ short transactions
+
+def _en_fond(fonction):
+    """Run ``fonction`` in a thread; ``(thread, result)`` where result gets "ok" or "erreur"."""
+    resultat: dict = {}
+
+    def lancer():
+        try:
+            resultat["ok"] = fonction()
+        except Exception as exc:  # noqa: BLE001 (reported to the test)
+            resultat["erreur"] = exc
+    fil = threading.Thread(target=lancer, daemon=True)
+    fil.start()
+    return fil, resultat
+
+
+def _id(db, numero):
+    with db.lecture() as s:
+        return s.scalars(select(FactureDemat.id).where(FactureDemat.numero == numero)).one()
+
+
+def test_la_base_reste_libre_pendant_les_appels_a_chorus(sqlite_db, fake, monkeypatch):
+    db, ctx = sqlite_db, init_collectivite(sqlite_db)
+    _sync(db, ctx, fake)
+    with db.transaction() as s:
+        rejeter(s, ctx, _id(db, "CP-2"), motif="adressée deux fois", code="autre")
+        fd4 = s.get(FactureDemat, _id(db, "CP-4"))
+        marquer_saisis(s, ctx, [ajouter_statut(s, ctx, fd4, "08", numero_mandat="9").id])
+    fake.ajouter(exemple_facture("CP-6", siret_debiteur=SIRET, code_service=None, avec_pdf=False))
+    # another workstation: it gives up after 1 s when the database is held (instead of 30 s)
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 1000)
+    autre = Database(db.url)
+    ecritures = {  # what it does while Chorus Pro is answering each call
+        "rechercher/recipiendaire": lambda s: rejeter(s, ctx, _id(db, "CP-1"), motif="x", code="autre"),
+        "telecharger/groupe": lambda s: rejeter(s, ctx, _id(db, "CP-3"), motif="y", code="acheminement"),
+        "traiter/recue": lambda s: annuler_rejet(s, ctx, _id(db, "CP-1")),  # queued, not sent yet
+        "consulter/historique": lambda s: definir_statut(s, ctx, _id(db, "CP-5"), "07"),
+    }
+    retenues = {chemin: fake.retenir(chemin) for chemin in ecritures}
+    with _client(fake) as client:
+        fil, resultat = _en_fond(lambda: synchroniser_par_etapes(db.transaction, ctx, client))
+        try:
+            for chemin, ecrire in ecritures.items():
+                assert retenues[chemin].arrivee.wait(10), f"{chemin} jamais appelé"
+                with autre.transaction() as s:  # "database is locked" if the sync held it
+                    ecrire(s)
+                retenues[chemin].liberer()
+        finally:
+            for retenue in retenues.values():
+                retenue.liberer()
+            fil.join(20)
+    autre.dispose()
+    assert "erreur" not in resultat, resultat.get("erreur")
+    res = resultat["ok"]
+    assert res.nb_factures == 1 and res.erreurs == () and res.echecs == ()
+    # CP-1's rejection, cancelled while the sync was sending, is not sent; CP-3's went with CP-2's
+    assert [(a["idFacture"], a["nouveauStatut"]) for a in fake.appels("traiter/recue")] == [
+        (1222, "REJETEE"), (1223, "A_RECYCLER")]
+    with db.lecture() as s:
+        assert [(l.numero_facture, l.code) for l in lister_statuts(s, ctx)] == [("CP-5", "07")]
+        assert s.get(FactureDemat, _id(db, "CP-1")).etat == "a_traiter"
+        assert s.scalars(select(SynchroChorus)).one().jeton is None
+
+
+def test_une_panne_au_milieu_la_suivante_termine(db, ctx, fake, monkeypatch):
+    monkeypatch.setattr(synchro, "lots", lambda factures: [factures[i:i + 2] for i in range(0, len(factures), 2)])
+    vraie, appels = synchro.importer_fichier, []
+
+    def importer(*args, **kw):
+        appels.append(1)
+        if len(appels) == 2:
+            raise RuntimeError("coupure de courant simulée")
+        return vraie(*args, **kw)
+    monkeypatch.setattr(synchro, "importer_fichier", importer)
+    with pytest.raises(RuntimeError, match="coupure"):
+        _sync(db, ctx, fake)
+    # the first batch is in; the second was downloaded (Chorus Pro no longer offers it) but
+    # is kept on the list; the third was never asked for
+    assert [f.telechargee for f in list(fake.factures.values())[:5]] == [True] * 4 + [False]
+    with db.lecture() as s:
+        assert sorted(s.scalars(select(FactureDemat.id_cpro))) == [1221, 1222]
+        ligne = s.scalars(select(SynchroChorus)).one()
+        assert ligne.jeton is None and [f["idFacture"] for f in a_integrer(ligne)] == [1223, 1224, 1225]
+    monkeypatch.setattr(synchro, "importer_fichier", vraie)
+    res = _sync(db, ctx, fake)
+    assert fake.appels("rechercher/recipiendaire")[-1]["factureTelechargeeParDestinataire"] is False
+    assert (res.trouvees, res.nb_factures, res.erreurs) == (3, 3, ())  # 1 offered, 2 kept here
+    with db.lecture() as s:
+        fds = s.scalars(select(FactureDemat)).all()
+        assert sorted(fd.id_cpro for fd in fds) == [1221, 1222, 1223, 1224, 1225]
+        assert {fd.code_anomalie for fd in fds} == {None}  # nothing read twice
+        assert a_integrer(s.scalars(select(SynchroChorus)).one()) == []
+    # a stop after Chorus Pro accepted a status, before it was written down here
+    with db.transaction() as s:
+        rejeter(s, ctx, _id(db, "CP-1"), motif="adressée deux fois", code="autre")
+    monkeypatch.setattr(envoi_statuts, "noter_transmis", lambda *a, **kw: (_ for _ in ()).throw(
+        RuntimeError("arrêt du poste simulé")))
+    with pytest.raises(RuntimeError, match="arrêt"):
+        _sync(db, ctx, fake)
+    assert fake.factures[1221].statut == "REJETEE"
+    with db.lecture() as s:
+        (statut,) = lister_statuts(s, ctx)
+        assert (statut.envoi, statut.tentatives) == ("a_transmettre", 1)
+    monkeypatch.undo()
+    res = _sync(db, ctx, fake)
+    assert len(fake.appels("traiter/recue")) == 1  # not sent twice: found in its history
+    assert res.transmis == ("Facture CP-1 : 05 Rejetée par l'ordonnateur pour autre motif",)
+    with db.lecture() as s:
+        assert lister_statuts(s, ctx) == []
+        (h,) = historique_statuts(s, ctx, _id(db, "CP-1"))
+        assert (h.envoi, h.tentatives) == ("transmis", 1)
+
+
+def test_une_synchronisation_a_la_fois(db, ctx, fake, capsys, monkeypatch):
+    retenue = fake.retenir("rechercher/recipiendaire")
+    with _client(fake) as client:
+        fil, resultat = _en_fond(lambda: synchroniser_par_etapes(db.transaction, ctx, client))
+        try:
+            assert retenue.arrivee.wait(10)
+            with pytest.raises(SynchroEnCours, match=r"SIRET 21310555400017 déjà en cours \(agent\.test "
+                                                     r"sur le poste .*15/10/2026 11h30\)"):
+                _sync(db, ctx, fake)
+        finally:
+            retenue.liberer()
+            fil.join(20)
+    assert resultat["ok"].nb_factures == 5
+    # a reservation left by a stopped workstation
+    _configurer(db, ctx, fake)
+    monkeypatch.setattr("corail.chorus.client.time.sleep", lambda s: None)
+
+    def laisser(**valeurs):
+        with db.transaction() as s:
+            ligne = s.scalars(select(SynchroChorus)).one()
+            for cle, valeur in {"jeton": "abandonne", "utilisateur": "agent.mairie", **valeurs}.items():
+                setattr(ligne, cle, valeur)
+    maintenant = utcnow()  # the command line's clock is the real one
+    laisser(machine="POSTE-2", pid=1, vu_le=maintenant - timedelta(minutes=5))
+    assert main(["--database", db.url, "chorus", "sync"]) == 2  # refused, nothing written
+    assert "agent.mairie sur le poste POSTE-2" in capsys.readouterr().err
+    laisser(machine="POSTE-2", pid=1, vu_le=maintenant - PEREMPTION - timedelta(minutes=1))
+    assert main(["--database", db.url, "chorus", "sync"]) == 0  # too old: taken over
+    fini = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    laisser(machine=verrou.machine(), pid=int(fini.stdout), vu_le=maintenant)
+    assert verrou.processus_vivant(int(fini.stdout)) is False  # this machine: its process is gone
+    assert main(["--database", db.url, "chorus", "sync"]) == 0  # taken over at once
+    with db.lecture() as s:
+        assert s.scalars(select(SynchroChorus)).one().jeton is None

@@ -1,5 +1,6 @@
 """Chorus Pro status rules: what the recipient may set, the mandatory motif, the mandat number,
 the refusals Chorus Pro would make, the 2025 amount rule (sommes admises) and the history."""
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -140,3 +141,53 @@ def test_suspendue_puis_mandatee(session, ctx, tmp_path):
     annuler_rejet(session, ctx, fd.id)  # a suspension is not final: the supplier completed it
     ajouter_statut(session, ctx, fd, "08", numero_mandat="5")
     assert [l.code for l in historique_statuts(session, ctx, fd.id)] == ["06", "08"]
+
+
+def _suspensions(session, fd):
+    return session.scalars(select(StatutChorus).where(StatutChorus.facture_demat_id == fd.id,
+                                                      StatutChorus.code == "06")).all()
+
+
+def test_une_seule_suspension_r2192_27(session, ctx, tmp_path):
+    fds = _lire(session, ctx, tmp_path, "F-1", "F-2")
+    fd = fds["F-1"]
+    rejeter(session, ctx, fd.id, motif="bon de livraison", code="pieces")
+    (s,) = lister_statuts(session, ctx)
+    marquer_saisis(session, ctx, [s.id])  # the supplier was told: the délai is interrupted
+    annuler_rejet(session, ctx, fd.id)  # completed by the supplier
+    refus = (r"Facture F-1 : le délai de paiement ne peut être suspendu qu'une seule fois "
+             r"\(article R\.2192-27 .*suspendue le 15/10/2026 : « Pièces")
+    # in the caller's transaction (a savepoint here): the refused action writes nothing
+    with pytest.raises(ValidationError, match=refus), session.begin_nested():
+        rejeter(session, ctx, fd.id, motif="attestation", code="pieces")
+    assert len(_suspensions(session, fd)) == 1 and session.get(FactureDemat, fd.id).etat == "a_traiter"
+    # the transition table allows 06 → 07 → 06: the rule is checked on its own
+    s07 = ajouter_statut(session, ctx, fd, "07")
+    with pytest.raises(ValidationError, match="R.2192-27"):
+        ajouter_statut(session, ctx, fd, "06", motif="autre pièce")
+    marquer_saisis(session, ctx, [s07.id])
+    with pytest.raises(ValidationError, match="une seule fois"):
+        ajouter_statut(session, ctx, fd, "06", motif="autre pièce")
+    # another invoice, and a suspension cancelled before reaching Chorus Pro, do not count
+    rejeter(session, ctx, fds["F-2"].id, motif="devis", code="pieces")
+    annuler_rejet(session, ctx, fds["F-2"].id)  # not transmitted: deleted, never notified
+    assert _suspensions(session, fds["F-2"]) == []
+    ajouter_statut(session, ctx, fds["F-2"], "06", motif="devis signé manquant")
+
+
+def test_une_seule_suspension_meme_apres_renvoi_completee(session, ctx, tmp_path):
+    facture = exemple_facture("F-9", siret_debiteur=SIRET, code_service=None, avec_pdf=False,
+                              id_cpro=4321)
+    importer_fichier(session, ctx, ecrire(tmp_path, "a.xml", build_pivot(exemple_flux(facture),
+                                                                          version="V2_02")))
+    premiere = session.scalars(select(FactureDemat)).one()
+    rejeter(session, ctx, premiere.id, motif="RIB", code="pieces")
+    marquer_saisis(session, ctx, [s.id for s in lister_statuts(session, ctx)])
+    # the supplier completes it: Chorus Pro delivers it again (Renvoi « Complétée »)
+    importer_fichier(session, ctx, ecrire(tmp_path, "b.xml", build_pivot(
+        exemple_flux(replace(facture, renvoi="Complétée")), version="V2_02")))
+    seconde = session.scalars(select(FactureDemat).where(FactureDemat.id != premiere.id)).one()
+    assert seconde.facture_precedente_id == premiere.id
+    with pytest.raises(ValidationError, match=r"R\.2192-27.*suspendue le 15/10/2026 \(livraison du "
+                                              r"05/10/2026\) : « Pièces"):
+        rejeter(session, ctx, seconde.id, motif="autre pièce", code="pieces")

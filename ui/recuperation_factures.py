@@ -1,8 +1,11 @@
 """*Récupérer les factures* (mode service): a button, and the automatic récupération — at once,
 then every N minutes — when the Transfert tab says so (``RecuperationReglage.automatique`` and
-``intervalle_minutes``). The work runs through ``ui.jobs.run_job`` (progress, *Annuler* writes
-nothing): ``chorus.synchro.synchroniser`` in one transaction. A manual run shows its errors; an
-automatic one only reports them in ``message`` (no dialog popping up every N minutes).
+``intervalle_minutes``). The work runs through ``ui.jobs.run_job`` (progress, *Annuler*):
+``chorus.synchro.synchroniser_par_etapes``, each step in its own short transaction, so the
+database stays free while Chorus Pro answers; *Annuler* keeps the steps already done (each is
+consistent: an invoice downloaded is read in, or waits for the next récupération). A manual
+run shows its errors; an automatic one only reports them in ``message`` (no dialog popping up
+every N minutes).
 """
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from corail.chorus.client import ClientChorus, ConfigChorus, config_depuis_reglage
-from corail.chorus.synchro import Synchronisation, pousser_statuts, synchroniser
+from corail.chorus.synchro import Synchronisation, synchroniser_par_etapes, transmettre_statuts
 from corail.services.reglages_demat import lire_recuperation
 from ui.common import afficher_erreur
 from ui.jobs import JobRun, run_job
@@ -84,14 +87,11 @@ class RecuperationFactures(QObject):
         state, ctx = self.state, self.state.ctx
 
         def travail(control) -> Synchronisation:
-            with ClientChorus(config) as client, state.transaction() as s:
-                if not statuts_seulement:
-                    return synchroniser(s, ctx, client, control)
-                client.jeton()
-                siret = lire_recuperation(s, ctx).siret
-                transmis, echecs, erreurs = pousser_statuts(s, ctx, client, siret, control)
-                return Synchronisation(0, 0, (), tuple(transmis), tuple(echecs), (), tuple(erreurs),
-                                       factures=False)
+            # each step in its own short transaction: the base stays free while Chorus Pro answers
+            with ClientChorus(config) as client:
+                if statuts_seulement:
+                    return transmettre_statuts(state.transaction, ctx, client, control)
+                return synchroniser_par_etapes(state.transaction, ctx, client, control)
 
         self.run = run_job(self.ecran, "Transmettre les statuts" if statuts_seulement else TITRE,
                            travail, self._fini, on_error=lambda exc: self._erreur(exc, auto))

@@ -1,13 +1,15 @@
 """Command ``corail chorus sync``: mode service — fetch the new invoices from Chorus Pro,
 send the queued statuses, read the comptable's. Exit 2 (nothing written) when the structure is
-in mode portail, not configured, or PISTE refuses the connection."""
+in mode portail, not configured, or PISTE refuses the connection, or when another workstation
+is synchronising the structure. The database is not held while Chorus Pro answers: the
+synchronisation writes in short transactions between its calls."""
 from __future__ import annotations
 
 import argparse
 import sys
 
 from corail.chorus.client import ClientChorus, config_depuis_reglage
-from corail.chorus.synchro import synchroniser
+from corail.chorus.synchro import synchroniser_par_etapes
 from corail.cli.app import App
 from corail.jobs import JobControl
 from corail.secrets import MemoireSession
@@ -26,12 +28,12 @@ def cmd_sync(app: App, args: argparse.Namespace) -> int:
     tty = not app.json and sys.stderr.isatty()
     control = JobControl(on_message=lambda t: print(f"\r{t:<72}", end="", file=sys.stderr,
                                                     flush=True)) if tty else JobControl()
-    with app.transaction() as session:
+    with app.db.lecture() as session:  # reads only: a refusal writes nothing
         ctx = app.contexte(session, collectivite=True)
         config = config_depuis_reglage(lire_recuperation(session, ctx), ctx.collectivite_id,
                                        memoire=MemoireSession())
-        with ClientChorus(config) as client:
-            res = synchroniser(session, ctx, client, control)
+    with ClientChorus(config) as client:
+        res = synchroniser_par_etapes(app.transaction, ctx, client, control)
     if tty:
         print(file=sys.stderr)
     app.sortie(res, res.resume)

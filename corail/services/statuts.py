@@ -57,6 +57,7 @@ POURQUOI = {
     "10": "ce statut est donné par le comptable (Hélios) et lu dans l'historique Chorus Pro",
     "11": "ce statut est donné par le comptable (Hélios) et lu dans l'historique Chorus Pro",
 }
+SUSPENSION = "06"
 MOTIF_MONTANT = "Montant de la facture erroné"  # rejets.MOTIFS["montant"]
 ENVOYES = (EnvoiStatut.A_TRANSMETTRE, EnvoiStatut.ECHEC)
 
@@ -130,6 +131,35 @@ def _mandat_chez_le_comptable(session: Session, facture_id: int) -> Piece | None
         Piece.etat.in_([EtatPiece.TRANSMIS, EtatPiece.ACCEPTE, EtatPiece.PAYE]))).first()
 
 
+def suspension_anterieure(session: Session, fd: FactureDemat) -> tuple[StatutChorus, FactureDemat] | None:
+    """The invoice's suspension (06) already queued, sent or read in Chorus Pro — on this
+    delivery or an earlier one it renews (Renvoi) — with the delivery it was set on."""
+    livraisons: dict[int, FactureDemat] = {}
+    courante: FactureDemat | None = fd
+    while courante is not None and courante.id not in livraisons:
+        livraisons[courante.id] = courante
+        courante = (session.get(FactureDemat, courante.facture_precedente_id)
+                    if courante.facture_precedente_id else None)
+    statut = session.scalars(select(StatutChorus).where(
+        StatutChorus.facture_demat_id.in_(list(livraisons)), StatutChorus.code == SUSPENSION)
+        .order_by(StatutChorus.horodatage, StatutChorus.id)).first()
+    return None if statut is None else (statut, livraisons[statut.facture_demat_id])
+
+
+def _verifier_une_suspension(session: Session, fd: FactureDemat) -> None:
+    anterieure = suspension_anterieure(session, fd)
+    if anterieure is None:
+        return
+    statut, livraison = anterieure
+    quand = f"le {format_date(statut.horodatage)}" + (
+        f" (livraison du {format_date(livraison.date_reception)})" if livraison.id != fd.id else "")
+    motif = f" : « {statut.motif} »" if statut.motif else ""
+    raise ValidationError(
+        f"Facture {fd.numero} : le délai de paiement ne peut être suspendu qu'une seule fois "
+        f"(article R.2192-27 du Code de la commande publique) : elle a déjà été suspendue "
+        f"{quand}{motif}. Mandatez-la, ou rejetez-la avec son motif")
+
+
 def verifier_statut(session: Session, fd: FactureDemat, code: str, *, motif: str | None = None,
                     numero_mandat: str | None = None) -> None:
     """Refuse, with the reason, a status Chorus Pro would refuse for ``fd``."""
@@ -151,6 +181,8 @@ def verifier_statut(session: Session, fd: FactureDemat, code: str, *, motif: str
             f"admises, avec le motif ; Chorus Pro recevra le statut « Mandatée »")
     if code == "08" and not (numero_mandat or "").strip():
         raise ValidationError(f"{nom} : le statut « Mandatée » (08) part avec le numéro du mandat")
+    if code == SUSPENSION:
+        _verifier_une_suspension(session, fd)
     if code in STATUTS_AVEC_MOTIF + ("07",):
         piece = _mandat_chez_le_comptable(session, fd.id)
         if piece is not None:

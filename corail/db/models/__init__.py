@@ -1,6 +1,7 @@
 """All Corail tables. Import from here: ``from corail.db.models import Budget``."""
 from corail.db.base import Base
 from corail.db.models.asap import AsapFacture, AsapLigne
+from corail.db.models.chorus_synchro import SynchroChorus
 from corail.db.models.flux import (
     EtapeFacture, FactureDemat, FactureDematLigne, FactureDematTva, Flux, StatutChorus,
 )
@@ -33,4 +34,5 @@ __all__ = [
     "TauxInterets", "CompteBancaire", "Tiers", "ESPACES", "HABILITATIONS", "ROLES",
     "Habilitation", "Rattachement", "Sollicitation", "Utilisateur", "JournalGestion",
     "PesAller", "PesAllerBordereau", "PesAllerPJ", "PesAcquittement", "PesAcquittementErreur",
+    "SynchroChorus",
 ]
