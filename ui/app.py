@@ -22,7 +22,6 @@ from corail.context import Clock, Context
 from corail.db.engine import Database
 from corail.db.migrate import migrer
 from corail.errors import DatabaseError
-from corail.services.demo import DemoResultat
 from corail.services.connexion import connexion_requise
 from corail.services.utilisateurs import login_courant, noter_connexion
 from ui.accueil import AccueilDialog, lancer_demo
@@ -77,6 +76,8 @@ def demarrer(state: AppState, utilisateur: str, *, demo: bool) -> Context | None
     through *Bienvenue dans Corail*; None when the user leaves without one."""
     preferes: tuple[int, ...] = ()
     if demo:
+        from corail.services.demo import DemoResultat  # a long import: only with --demo
+
         resultat = lancer_demo(None, state, utilisateur).attendre()
         if isinstance(resultat, DemoResultat):
             preferes = resultat.budget_ids
@@ -162,6 +163,8 @@ def _captures(state: AppState, utilisateur: str, dossier: Path, *, demo: bool) -
 
     preferes: tuple[int, ...] = ()
     if demo:
+        from corail.services.demo import DemoResultat
+
         resultat = lancer_demo(None, state, utilisateur).attendre()
         if not isinstance(resultat, DemoResultat):
             return EXIT_INTERNE

@@ -9,16 +9,20 @@ every N minutes).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QPushButton, QWidget
 
-from corail.chorus.client import ClientChorus, ConfigChorus, config_depuis_reglage
-from corail.chorus.synchro import Synchronisation, synchroniser_par_etapes, transmettre_statuts
 from corail.services.reglages_demat import lire_recuperation
 from ui.common import afficher_erreur
 from ui.jobs import JobRun, run_job
 from ui.parametrage_recuperation import memoire_secrets
 from ui.state import AppState
+
+if TYPE_CHECKING:  # the Chorus Pro client (httpx) is imported when a récupération starts
+    from corail.chorus.client import ConfigChorus
+    from corail.chorus.synchro import Synchronisation
 
 TITRE = "Récupérer les factures"
 PORTAIL = ("Mode portail : téléchargez les flux depuis Chorus Pro puis « Lecture » (mode service : "
@@ -63,6 +67,8 @@ class RecuperationFactures(QObject):
                 QTimer.singleShot(0, lambda: self.lancer(auto=True))
 
     def _config(self, auto: bool) -> ConfigChorus | None:
+        from corail.chorus.client import config_depuis_reglage
+
         try:
             with self.state.lecture() as s:
                 return config_depuis_reglage(lire_recuperation(s, self.state.ctx),
@@ -85,6 +91,9 @@ class RecuperationFactures(QObject):
         if config is None:
             return None
         state, ctx = self.state, self.state.ctx
+
+        from corail.chorus.client import ClientChorus
+        from corail.chorus.synchro import synchroniser_par_etapes, transmettre_statuts
 
         def travail(control) -> Synchronisation:
             # each step in its own short transaction: the base stays free while Chorus Pro answers

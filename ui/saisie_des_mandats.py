@@ -28,10 +28,11 @@ from corail.services.numerotation import ANNULABLES
 from corail.services.tiers import lire_tiers
 from ui.common import afficher_erreur, essayer
 from ui.saisie_des_mandats_dialogues import (
-    AnnulationDialog, Chargement, ChoixTiersDialog, charger, ecrire, entete_mandat, joindre_pieces,
+    AnnulationDialog, Chargement, ChoixTiersDialog, ecrire, entete_mandat, joindre_pieces,
     ligne_choisie, modele_mandats, ouvrir_piece, retirer_piece,
 )
 from ui.modeles import tableau
+from ui.saisie_des_mandats_modeles import charger, largeurs_au_contenu
 from ui.saisie_des_mandats_onglets import FormulaireMandat
 from ui.state import AppState
 
@@ -67,6 +68,7 @@ class SaisieDesMandatsScreen(QWidget):
             barre.addWidget(w) if w else barre.addStretch(1)
         self.mandats = modele_mandats(self)
         self.vue = tableau(self.mandats, 2)
+        largeurs_au_contenu(self.vue, 2)
         self.vue.selectionModel().selectionChanged.connect(lambda *_a: self._selection())
         separateur = QSplitter(Qt.Orientation.Vertical)
         separateur.addWidget(self.vue)

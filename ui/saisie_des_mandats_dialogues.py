@@ -1,7 +1,7 @@
 """The lists and dialogs of the Saisie des mandats: what the screen reads on each refresh
-(``charger``: the exercice's mandats and what the form offers — trains, articles, opérations,
-services, engagements, tiers), the columns of the imputations grid, *Choisir le tiers*
-(search by name, SIRET or city) and *Annulation ou réduction* of a numbered mandat.
+(``Chargement``, read by ``saisie_des_mandats_modeles.charger``), the columns of the imputations
+grid, *Choisir le tiers* (search by name, SIRET or city) and *Annulation ou réduction* of a
+numbered mandat.
 
 The annulation is one transaction through ``services.numerotation.annuler_mandat``: a negative
 mandat, validated, that goes on a bordereau of type 02 at the next numbering.
@@ -12,7 +12,6 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import pairwise
 from pathlib import Path
 from decimal import Decimal
 
@@ -27,16 +26,11 @@ from PySide6.QtWidgets import (
 from corail.domain.etats import libelle_etat
 from corail.domain.identifiants import formater_iban
 from corail.money import format_eur, parse_fr
-from corail.services.collectivites import taux_interets_au
-from corail.services.engagements import lister_engagements
-from corail.services.mandats import EDITABLES, MandatDetail, MandatLigne, MandatSaisie, lister_mandats
+from corail.services.mandats import EDITABLES, MandatDetail, MandatLigne, MandatSaisie
 from corail.services.mandats_pj import ajouter_pj, retirer_pj
-from corail.services.nomenclature import lister_operations, lister_services, rechercher_articles
 from corail.services.numerotation import annuler_mandat
 from corail.services.pj import ecrire_pj
-from corail.services.reglages import lire_defaut, lire_reglage
 from corail.services.tiers import TiersLigne, rechercher_tiers
-from corail.services.trains import lister_trains
 from ui.common import afficher_erreur, essayer
 from ui.ecrans import dernier_dossier, retenir_dossier
 from ui.modeles import Colonne, TableauModel, tableau
@@ -106,36 +100,6 @@ class Chargement:
     tiers: dict[str, int] = field(default_factory=dict)  # completion text → tiers id
     defaut_article: str = ""
     vide: MandatSaisie = field(default_factory=lambda: MandatSaisie(tiers_id=0, imputations=()))
-
-
-def charger(session, ctx, *, etat: str | None = None, train: str | None = None) -> Chargement:
-    reglage, defaut = lire_reglage(session, ctx), lire_defaut(session, ctx)
-    taux = {date(a, m, 1): taux_interets_au(session, date(a, m, 1))
-            for a in (ctx.exercice - 1, ctx.exercice, ctx.exercice + 1) for m in (1, 7)}
-    contexte = Contexte(tuple((t.nom, t.attente) for t in lister_trains(session, ctx)),
-                        reglage.delai_paiement_jours, taux, ctx.today())
-    articles = rechercher_articles(session, ctx, limite=100_000)
-    codes = sorted(a.code for a in articles)
-    comptes_de_regroupement = {c for c, suivant in pairwise(codes) if suivant.startswith(c)}
-    choix = Choix(
-        articles={a.code: a.libelle for a in articles
-                  if "D" in a.sens and a.code not in comptes_de_regroupement},
-        operations=tuple((o.id, o.code, o.libelle) for o in lister_operations(session, ctx)),
-        services=tuple((o.id, o.code, o.libelle) for o in lister_services(session, ctx)),
-        engagements=tuple((e.id, e.numero, e.article,
-                           (f"{e.objet} — {e.tiers} — article {e.article} — "
-                            f"reste {format_eur(e.solde)} €"))
-                          for e in lister_engagements(session, ctx)))
-    tiers: dict[str, int] = {}
-    for t in rechercher_tiers(session, ctx, limite=LIMITE_COMPLETION):
-        if t.actif:
-            texte = t.nom_complet if t.nom_complet not in tiers \
-                else f"{t.nom_complet} ({t.identifiant or t.id})"
-            tiers[texte] = t.id
-    vide = MandatSaisie(tiers_id=0, imputations=(), train=defaut.train,
-                        mode_reglement=defaut.mode_reglement)
-    return Chargement(tuple(lister_mandats(session, ctx, etat=etat, train=train)), contexte, choix,
-                      tiers, defaut.article or "", vide)
 
 
 def ligne_choisie(vue: QTableView) -> int | None:

@@ -236,11 +236,18 @@ def _ligne(session: Session, p: Piece) -> MandatLigne:
                        train.nom if train else "", p.bordereau_id, p.facture_demat_id, p.regularisation)
 
 
+#: what a list row holds, in ``MandatLigne``'s order
+_COLONNES_LISTE = (Piece.id, Piece.numero, Piece.etat, Tiers.nom, Piece.objet, Piece.montant, Train.nom,
+                   Piece.bordereau_id, Piece.facture_demat_id, Piece.regularisation)
+
+
 def lister_mandats(session: Session, ctx: Context, *, etat: str | None = None,
                    train: str | None = None) -> list[MandatLigne]:
-    """The exercice's mandats, in one query (tiers and train joined)."""
+    """The exercice's mandats (``etat``: one état only; ``train``: one train's, by name),
+    numbered first by number, then the others by id: one statement of plain columns, no ORM
+    object (a town's 10,000 mandats in a fraction of a second)."""
     exiger(session, ctx, DEPENSES, CONSULTATION, "consulter les mandats")
-    stmt = (select(Piece, Tiers.nom, Train.nom)
+    stmt = (select(*_COLONNES_LISTE)
             .outerjoin(Tiers, Tiers.id == Piece.tiers_id).outerjoin(Train, Train.id == Piece.train_id)
             .where(Piece.budget_id == ctx.budget_id, Piece.annee == ctx.exercice,
                    Piece.type_piece == MANDAT))
@@ -248,10 +255,11 @@ def lister_mandats(session: Session, ctx: Context, *, etat: str | None = None,
         stmt = stmt.where(Piece.etat == etat)
     if train:
         stmt = stmt.where(Train.nom == train)
-    rows = session.execute(stmt.order_by(Piece.numero.is_(None), Piece.numero, Piece.id)).all()
-    return [MandatLigne(p.id, p.numero, p.etat, tiers or "", p.objet, p.montant, nom_train or "",
-                        p.bordereau_id, p.facture_demat_id, p.regularisation)
-            for p, tiers, nom_train in rows]
+    stmt = stmt.order_by(Piece.numero.is_(None), Piece.numero, Piece.id)
+    return [MandatLigne(ident, numero, etat_, tiers or "", objet, montant, nom_train or "", bordereau,
+                        facture, bool(regularisation))
+            for ident, numero, etat_, tiers, objet, montant, nom_train, bordereau, facture, regularisation
+            in session.execute(stmt)]
 
 
 def detail_mandat(session: Session, ctx: Context, mandat_id: int) -> MandatDetail:

@@ -54,6 +54,14 @@ def lister_trains(session: Session, ctx: Context) -> list[TrainLigne]:
     return out
 
 
+def trains_du_budget(session: Session, ctx: Context) -> tuple[tuple[str, bool], ...]:
+    """(nom, attente) of the budget's trains, in creation order — as ``lister_trains`` lists
+    them, without reading their mandats (the choices of a form)."""
+    exiger(session, ctx, DEPENSES, CONSULTATION, "consulter les trains")
+    return tuple((nom, bool(attente)) for nom, attente in session.execute(
+        select(Train.nom, Train.attente).where(Train.budget_id == ctx.budget_id).order_by(Train.id)))
+
+
 def creer_train(session: Session, ctx: Context, nom: str, *, attente: bool = False) -> TrainLigne:
     exiger(session, ctx, DEPENSES, MODIFICATION, "créer un train")
     nom = (nom or "").strip()

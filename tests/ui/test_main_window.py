@@ -2,6 +2,11 @@
 the application (database errors, demo, *Bienvenue dans Corail*)."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QKeySequence
@@ -186,6 +191,19 @@ def test_base_inaccessible_code_3_et_message(qapp, tmp_path, settings, boites):
     assert main(["--database", url], settings=settings) == 3
     assert [b.genre for b in boites] == ["critical"]
     assert "n'existe pas" in boites[0].texte and "Traceback" not in boites[0].texte
+
+
+def test_le_demarrage_n_importe_ni_la_demo_ni_les_ecrans():
+    """What main.py imports before the window shows leaves out what a screen or an action
+    needs first: the demo (its data, PES, numbering), the screens, the PDF editions, the Chorus
+    Pro client (httpx: imported when a récupération starts)."""
+    code = ("import sys, ui.app, ui.main_window; print('\\n'.join(m for m in sys.modules if m.startswith(("
+            "'corail.services.demo', 'ui.saisie_des_mandats', 'reportlab', 'ui.tiers', 'httpx'))))")
+    sortie = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True,
+                            text=True, check=True).stdout.split()
+    assert sortie == []
+    assert "corail.services.demo" in sys.modules  # here (the fixtures): the check means something
 
 
 def test_demarrer_avec_demo_ouvre_la_demo(etat_vide):
