@@ -209,3 +209,78 @@ def test_mandater_tout_liste_les_anomalies_ignorees(session, ctx, tmp_path):
     res = mandater(session, ctx, None)
     assert [t.numero for t in res.traitees] == ["M-1"]
     assert [i.numero for i in res.ignorees] == ["M-2"] and "Montants incohérents" in res.ignorees[0].raison
+
+
+def _decrire(session, res):
+    """What a user sees of each mandat made (ids of the new rows left out)."""
+    from corail.db.models import EtapeFacture
+
+    out = []
+    for t in res.traitees:
+        p = session.get(Piece, t.piece_id)
+        compte = session.get(CompteBancaire, p.compte_bancaire_id) if p.compte_bancaire_id else None
+        out.append((t.numero, t.montant, t.avertissements, session.get(Tiers, p.tiers_id).siret,
+                    compte.iban if compte else None, compte.principal if compte else None,
+                    session.get(Train, p.train_id).nom, p.type_pce, p.objet, p.pieces_justificatives,
+                    [(i.ordre, i.article, i.designation, i.montant) for i in p.imputations],
+                    session.scalars(select(PiecePJ.pj_id).where(PiecePJ.piece_id == p.id)
+                                    .order_by(PiecePJ.ordre)).all(),
+                    session.scalars(select(EtapeFacture.complement).where(
+                        EtapeFacture.piece_id == p.id)).all()))
+    return out
+
+
+def test_mandater_tout_par_lots_comme_une_a_une(session, ctx, tmp_path, monkeypatch):
+    """Mandater tout reads its invoices by lots: the mandats are those made one invoice at a time
+    (same tiers created once, accounts added in order, lines, PJ, trains, warnings)."""
+    from corail.services import mandatement
+
+    x, y = ("32682006500083", "SARL X"), ("44306184100047", "SAS Y")
+    fds = _lire(session, ctx, tmp_path,
+                _f("L-1", fournisseur=x, lignes=3, avec_pj_complementaire=True, numordre=1),
+                _f("L-2", fournisseur=x, montant_ht="10.01", numordre=2),
+                _f("L-3", fournisseur=y, mode_paiement="49", numordre=3),
+                _f("L-4", fournisseur=x, iban="FR1420041010050500013M02606", lignes=2, numordre=4),
+                _f("L-5", fournisseur=y, iban="FR2420020202260600024M02606", numordre=5))
+    ids = sorted(fd.id for fd in fds.values())
+    with session.begin_nested() as essai:
+        une_a_une = [_decrire(session, mandater(session, ctx, [i]))[0] for i in ids]
+        essai.rollback()
+    monkeypatch.setattr(mandatement, "TAILLE_LOT", 2)  # lots of 2, 2 and 1 invoices
+    en_lots = _decrire(session, mandater(session, ctx, None))
+    assert en_lots == une_a_une
+    assert [sum("créé" in a for a in m[2]) for m in en_lots] == [1, 0, 1, 0, 0]
+    assert len(session.scalars(select(Tiers)).all()) == 2
+    assert session.scalars(select(Flux.etat)).all() == ["traite"]
+
+
+def test_mandater_tout_siret_cree_entre_temps_par_un_autre_poste(session, ctx, tmp_path, monkeypatch):
+    """The supplier's tiers is created by another workstation between the lookup and the
+    creation: the invoices go to that tiers, the other new tiers are still created."""
+    from datetime import datetime
+
+    from sqlalchemy import insert
+
+    from corail.services.fournisseurs import FournisseursDuLot
+
+    x, y = ("32682006500083", "SARL X"), ("44306184100047", "SAS Y")
+    fds = _lire(session, ctx, tmp_path, _f("C-1", fournisseur=x, numordre=1),
+                _f("C-2", fournisseur=y, numordre=2), _f("C-3", fournisseur=x, numordre=3))
+    creer = FournisseursDuLot._creer
+
+    def autre_poste_d_abord(self, inconnues):
+        session.execute(insert(Tiers.__table__).values(
+            collectivite_id=ctx.collectivite_id, nom="X (autre poste)", siret=x[0],
+            cree_le=datetime(2026, 1, 1)))
+        return creer(self, inconnues)
+
+    monkeypatch.setattr(FournisseursDuLot, "_creer", autre_poste_d_abord)
+    res = mandater(session, ctx, sorted(fd.id for fd in fds.values()))
+    tiers = {t.siret: t for t in session.scalars(select(Tiers))}
+    assert set(tiers) == {x[0], y[0]} and tiers[x[0]].nom == "X (autre poste)"
+    par_numero = {t.numero: t for t in res.traitees}
+    assert [session.get(Piece, par_numero[n].piece_id).tiers_id for n in ("C-1", "C-2", "C-3")] == [
+        tiers[x[0]].id, tiers[y[0]].id, tiers[x[0]].id]
+    assert [any("créé" in a for a in par_numero[n].avertissements) for n in ("C-1", "C-2", "C-3")] == [
+        False, True, False]
+    assert len(tiers[x[0]].comptes) == 1  # the pivot's IBAN added once to the existing tiers

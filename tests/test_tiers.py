@@ -240,3 +240,16 @@ def test_recherche_par_nom_siret_ville(session, ctx):
     assert len(rechercher_tiers(session, ctx, "", limite=2)) == 2
     (ligne,) = rechercher_tiers(session, ctx, "martin")
     assert (ligne.iban_principal, ligne.nb_comptes, ligne.siret) == (IBAN_MARTIN, 1, SIRET_MARTIN)
+
+
+def test_noms_publics_toujours_importables_depuis_services_tiers():
+    """The tiers services are split by subject (tiers, bank accounts, dataclasses); callers keep
+    importing every public name from ``corail.services.tiers``."""
+    import corail.services.tiers as tiers
+    from corail.services import tiers_comptes, tiers_donnees
+
+    for module in (tiers_comptes, tiers_donnees):
+        publics = [nom for nom, valeur in vars(module).items() if not nom.startswith("_")
+                   and getattr(valeur, "__module__", None) == module.__name__]
+        assert publics and [n for n in publics if getattr(tiers, n, None) is not getattr(module, n)] == []
+    assert tiers.CIVILITES is tiers_donnees.CIVILITES

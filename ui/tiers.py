@@ -1,5 +1,6 @@
 """Environnement › Tiers: search the suppliers and debtors (name, SIRET, city), create and
-edit them (``ui.tiers_fiche``), manage their bank accounts and see the history of IBAN changes.
+edit them (``ui.tiers_fiche``), manage their bank accounts and see the history of IBAN changes;
+the fiche shows what Chorus Pro asks of a public debtor (ASAP 02: code service, N° d'engagement).
 
 Tables are fed with the services' frozen dataclasses (``TiersLigne``, ``CompteLigne``), never
 with ORM objects. Every change is one transaction, then ``state.signaler("tiers")``.
@@ -20,6 +21,8 @@ from PySide6.QtWidgets import (
 from corail.domain.identifiants import (
     CATEGORIES_TIERS, NATURES_JURIDIQUES, TYPES_IDENTIFIANT, formater_iban, libelle_code,
 )
+from corail.errors import CorailError
+from corail.services.asap_regles import ExigencesChorus, lire_exigences
 from corail.services.tiers import (
     CompteLigne, TiersDetail, TiersLigne, definir_principal, lire_tiers, rechercher_tiers,
     retirer_compte,
@@ -103,6 +106,17 @@ def _source_row(vue: QTableView) -> int | None:
     return modele.mapToSource(index).row() if isinstance(modele, QSortFilterProxyModel) else index.row()
 
 
+def texte_exigences(e: ExigencesChorus | None) -> str:
+    """The fiche's line: what Chorus Pro asks of the tiers as a public debtor."""
+    if e is None:
+        return "—"
+    parties = [texte for oui, texte in ((e.code_service_obligatoire, "Code service obligatoire"),
+                                        (e.engagement_obligatoire, "N° d'engagement obligatoire")) if oui]
+    if e.code_service:
+        parties.append(f"code service par défaut : {e.code_service}")
+    return " · ".join(parties) or "Aucune exigence"
+
+
 class TiersScreen(QWidget):
     titre = "Tiers"
 
@@ -152,7 +166,7 @@ class TiersScreen(QWidget):
         fiche = QGroupBox("Fiche du tiers")
         formulaire = QFormLayout(fiche)
         for cle in ("Identifiant", "Catégorie (CatTiers)", "Nature juridique (NatJur)",
-                    "Adresse", "Contact"):
+                    "Adresse", "Contact", "Chorus Pro (ASAP 02)"):
             label = QLabel()
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -233,13 +247,17 @@ class TiersScreen(QWidget):
 
     def _afficher_choisi(self) -> None:
         tiers_id = self._id_choisi()
-        detail = None
+        detail = exigences = None
         if tiers_id is not None:
             with self.state.lecture() as session:
                 detail = essayer(self, lambda: lire_tiers(session, self.state.ctx, tiers_id), "Tiers")
-        self.afficher(detail)
+                try:
+                    exigences = lire_exigences(session, self.state.ctx, tiers_id) if detail else None
+                except CorailError:  # not the user's espace: the line shows « — »
+                    exigences = None
+        self.afficher(detail, exigences)
 
-    def afficher(self, d: TiersDetail | None) -> None:
+    def afficher(self, d: TiersDetail | None, exigences: ExigencesChorus | None = None) -> None:
         self.detail = d
         self.nom.setText(d.nom_complet + ("" if d.actif else "  (inactif)") if d
                          else "Choisissez un tiers dans la liste")
@@ -254,6 +272,7 @@ class TiersScreen(QWidget):
             "Nature juridique (NatJur)": libelle_code(NATURES_JURIDIQUES, d.nat_jur) if d else "",
             "Adresse": adresse,
             "Contact": " · ".join(p for p in (d.email, d.telephone) if p) if d else "",
+            "Chorus Pro (ASAP 02)": texte_exigences(exigences) if d else "",
         }
         for cle, texte in textes.items():
             self.infos[cle].setText(texte)

@@ -1,5 +1,10 @@
-"""The forms of the Tiers screen: a tiers (identity, PES codes, address, and its first bank
-account when it is new) and a bank account (add, correct, change its IBAN).
+"""The forms of the Tiers screen: a tiers (identity, PES codes, address, what Chorus Pro asks of
+it as a public debtor, and its first bank account when it is new) and a bank account (add,
+correct, change its IBAN).
+
+The *Chorus Pro* group holds the debtor's requirements used by the ASAP 02 checks (code service
+obligatoire, N° d'engagement obligatoire, code service par défaut — ``services.asap_regles``);
+they are saved with the tiers, in the same transaction, only when changed.
 
 Saving is one transaction through ``corail.services.tiers``; a refused input shows its French
 message (``afficher_erreur``), the form stays open and nothing is written.
@@ -9,14 +14,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
-    QLabel,
-    QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget,
+    QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget,
 )
 
 from corail.domain.identifiants import (
     CATEGORIES_TIERS, NATURES_JURIDIQUES, TYPES_IDENTIFIANT, est_rib, formater_iban, lire_iban,
 )
-from corail.errors import ValidationError
+from corail.errors import CorailError, ValidationError
+from corail.services.asap_regles import ExigencesChorus, enregistrer_exigences, lire_exigences
 from corail.services.tiers import (
     CIVILITES, CompteLigne, CompteSaisie, TiersDetail, TiersSaisie, ajouter_compte, creer_tiers,
     modifier_compte, modifier_tiers,
@@ -177,9 +182,11 @@ class TiersDialog(_Formulaire):
                 g.addWidget(champ, r, colonne + 1, 1, largeur,
                             Qt.AlignmentFlag.AlignLeft if champ is self.telephone else Qt.AlignmentFlag(0))
                 colonne += 1 + largeur
+        self.chorus = ExigencesForm(self._exigences_lues())
         layout = QVBoxLayout(self)
         layout.addWidget(identite)
         layout.addWidget(adresse)
+        layout.addWidget(self.chorus)
         self.compte: CompteForm | None = None
         if detail is None:
             self.compte = CompteForm(None, principal=False)
@@ -207,12 +214,66 @@ class TiersDialog(_Formulaire):
             telephone=self.telephone.text(), actif=self.actif.isChecked(),
             notes=self.notes.toPlainText())
 
+    def _exigences_lues(self) -> ExigencesChorus | None:
+        """The tiers' Chorus Pro requirements (defaults for a new one); None if the user may
+        not see them."""
+        if self.detail is None:
+            return ExigencesChorus()
+        try:
+            with self.state.lecture() as session:
+                return lire_exigences(session, self.state.ctx, self.detail.id)
+        except CorailError:
+            return None
+
     def _sauver(self, session) -> TiersDetail:
+        ctx = self.state.ctx
         if self.detail is not None:
-            return modifier_tiers(session, self.state.ctx, self.detail.id, self.saisie())
-        compte = self.compte.saisie() if self.compte else None
-        comptes = [compte] if compte and compte.iban.strip() else []
-        return creer_tiers(session, self.state.ctx, self.saisie(), comptes)
+            detail = modifier_tiers(session, ctx, self.detail.id, self.saisie())
+        else:
+            compte = self.compte.saisie() if self.compte else None
+            comptes = [compte] if compte and compte.iban.strip() else []
+            detail = creer_tiers(session, ctx, self.saisie(), comptes)
+        if self.chorus.modifiees():  # refused (rights, length): nothing of the tiers is written
+            enregistrer_exigences(session, ctx, detail.id, self.chorus.saisie())
+        return detail
+
+
+class ExigencesForm(QGroupBox):
+    """What Chorus Pro asks of the tiers as a public debtor (ASAP 02): shown, and set."""
+
+    def __init__(self, exigences: ExigencesChorus | None, parent: QWidget | None = None) -> None:
+        super().__init__("Chorus Pro — débiteur public (ASAP 02 : avis des sommes à payer CPP)", parent)
+        self.initiales = exigences or ExigencesChorus()
+        self.code_service_obligatoire = QCheckBox("Code service obligatoire")
+        self.engagement_obligatoire = QCheckBox("N° d'engagement obligatoire")
+        self.code_service = QLineEdit(placeholderText="Code du service exécutant dans Chorus Pro")
+        self.code_service.setMaxLength(100)
+        self.code_service_obligatoire.setChecked(self.initiales.code_service_obligatoire)
+        self.engagement_obligatoire.setChecked(self.initiales.engagement_obligatoire)
+        self.code_service.setText(self.initiales.code_service)
+        ligne = QHBoxLayout()
+        ligne.addWidget(self.code_service_obligatoire)
+        ligne.addWidget(self.engagement_obligatoire)
+        ligne.addSpacing(12)
+        ligne.addWidget(QLabel("Code service par défaut :"))
+        ligne.addWidget(self.code_service, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(ligne)
+        self.setToolTip("Contrôlées sur les titres dont le type ASAP PES est 02 "
+                        "(Avis des sommes à payer CPP)")
+        if exigences is None:
+            note = QLabel("Vous n'avez pas accès aux exigences Chorus Pro de ce tiers (espace Recettes).")
+            note.setWordWrap(True)
+            layout.addWidget(note)
+        for champ in (self.code_service_obligatoire, self.engagement_obligatoire, self.code_service):
+            champ.setEnabled(exigences is not None)
+
+    def saisie(self) -> ExigencesChorus:
+        return ExigencesChorus(self.code_service_obligatoire.isChecked(),
+                               self.engagement_obligatoire.isChecked(), self.code_service.text().strip())
+
+    def modifiees(self) -> bool:
+        return self.isEnabled() and self.code_service.isEnabled() and self.saisie() != self.initiales
 
 
 class CompteForm(QWidget):

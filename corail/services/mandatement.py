@@ -7,18 +7,25 @@ per pivot line, else per VAT rate, else one line; the rounding cents on the last
 line so the total is the net à payer — HT on a TVA budget). A direct debit
 (ModePaiement 49) becomes a mandat de régularisation in the waiting train.
 Facturer puts the invoice in the Dépenses register instead.
+
+A lot (*Mandater tout*) is read once, not invoice by invoice (``_Lot``): the suppliers' tiers,
+engagements, register lines, PJ, pivot lines and VAT of all its invoices in a few queries, each
+article and train checked once; the rows are written in three flushes (tiers and accounts, the
+mandats and their imputations, then PJ links and étapes) and each flux's état set once.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, attributes
 
 from corail.context import Context
 from corail.db.models import (
-    MANDAT, PJ, Budget, Engagement, Facture, FactureDemat, Imputation, Piece, PiecePJ, Train,
+    MANDAT, PJ, Article, Budget, Engagement, Facture, FactureDemat, FactureDematLigne,
+    FactureDematTva, Imputation, Piece, PiecePJ, Train,
 )
 from corail.domain.etats import (
     TRANSITIONS_FACTURE, TRANSITIONS_FACTURE_DEMAT, Etape, EtatFacture, EtatFactureDemat, EtatPiece,
@@ -30,13 +37,15 @@ from corail.errors import NotFound, ValidationError
 from corail.money import ZERO, format_eur, to_money
 from corail.services.etapes import ajouter_etape
 from corail.services.factures_demat import actualiser_etat_flux, facture_demat
-from corail.services.fournisseurs import tiers_du_fournisseur
+from corail.services.fournisseurs import FournisseurEnCours, FournisseursDuLot
 from corail.services.habilitations import exiger
 from corail.services.nomenclature import article_imputable
 
 #: pivot ModePaiement → PES ModRegl
 MODES_REGLEMENT = {"10": "01", "20": "02", "30": "03", "31": "03", "42": "03", "49": "10"}
 DEBIT_OFFICE = "49"
+#: invoices prepared together at Mandater tout (read in a few queries, written in three flushes)
+TAILLE_LOT = 500
 
 
 @dataclass(frozen=True)
@@ -125,17 +134,26 @@ def _registre(session: Session, ctx: Context, fd: FactureDemat, tiers_id: int) -
 def facturer(session: Session, ctx: Context, ids: list[int] | None) -> Traitement:
     exiger(session, ctx, DEPENSES, MODIFICATION, "facturer")
     factures, ignorees = _choisir(session, ctx, ids, (EtatFactureDemat.A_TRAITER,))
+    fournisseurs = FournisseursDuLot(session, ctx, factures)
+    en_cours = [fournisseurs.tiers(fd) for fd in factures]
+    session.flush()
     traitees = []
-    for fd in factures:
-        tiers = tiers_du_fournisseur(session, ctx, fd)
+    for fd, fournisseur in zip(factures, en_cours):
+        tiers = fournisseur.fige()
         _registre(session, ctx, fd, tiers.tiers_id)
         changer_etat(fd, TRANSITIONS_FACTURE_DEMAT, EtatFactureDemat.FACTUREE, nom=f"Facture {fd.numero}")
         ajouter_etape(session, ctx, Etape.FACTURATION, facture_demat_id=fd.id,
                       complement="Registre des factures")
-        actualiser_etat_flux(session, fd.flux_id)
         traitees.append(FactureTraitee(fd.id, fd.numero, None, fd.montant_net, tiers.avertissements))
+    _actualiser_flux(session, factures)
     session.flush()
     return Traitement(tuple(traitees), tuple(ignorees))
+
+
+def _actualiser_flux(session: Session, factures: Sequence[FactureDemat]) -> None:
+    """The état of each flux of the lot, once."""
+    for flux_id in sorted({fd.flux_id for fd in factures}):
+        actualiser_etat_flux(session, flux_id)
 
 
 def repartir(total: Decimal, poids: list[Decimal]) -> list[Decimal]:
@@ -179,9 +197,64 @@ def _train(session: Session, ctx: Context, budget: Budget, nom: str | None, atte
     return train
 
 
-def _mandat(session: Session, ctx: Context, fd: FactureDemat, budget: Budget, *, train: str | None,
-            article: str | None, sommes_admises: Decimal | None, motif: str | None) -> FactureTraitee:
-    tiers = tiers_du_fournisseur(session, ctx, fd)
+class _Lot:
+    """What the mandats of a lot of invoices (``TAILLE_LOT`` at most) need, read once for the lot."""
+
+    def __init__(self, session: Session, ctx: Context, budget: Budget, factures: Sequence[FactureDemat]):
+        self.session, self.ctx, self.budget = session, ctx, budget
+        ids = [fd.id for fd in factures]
+        self.pjs: dict[int, list[PJ]] = {}
+        self.registres: dict[int, Facture] = {}
+        lignes: dict[int, list[FactureDematLigne]] = {}
+        tvas: dict[int, list[FactureDematTva]] = {}
+        for pj in session.scalars(select(PJ).where(PJ.facture_demat_id.in_(ids))
+                                  .order_by(PJ.numordre, PJ.id)):
+            self.pjs.setdefault(pj.facture_demat_id, []).append(pj)
+        for f in session.scalars(select(Facture).where(Facture.facture_demat_id.in_(ids))
+                                 .order_by(Facture.id)):
+            self.registres.setdefault(f.facture_demat_id, f)
+        for l in session.scalars(select(FactureDematLigne).where(FactureDematLigne.facture_demat_id.in_(ids))
+                                 .order_by(FactureDematLigne.numordre)):
+            lignes.setdefault(l.facture_demat_id, []).append(l)
+        for t in session.scalars(select(FactureDematTva).where(FactureDematTva.facture_demat_id.in_(ids))
+                                 .order_by(FactureDematTva.id)):
+            tvas.setdefault(t.facture_demat_id, []).append(t)
+        for fd in factures:  # the collections _lignes_imputation reads, without a query each
+            attributes.set_committed_value(fd, "lignes", lignes.get(fd.id, []))
+            attributes.set_committed_value(fd, "tvas", tvas.get(fd.id, []))
+        numeros = sorted({fd.numero_engagement for fd in factures if fd.numero_engagement})
+        self.engagements = {e.numero: e for e in session.scalars(select(Engagement).where(
+            Engagement.budget_id == budget.id, Engagement.numero.in_(numeros)))} if numeros else {}
+        self._articles: dict[str, Article] = {}
+        self._trains: dict[tuple[str | None, bool], Train] = {}
+
+    def article(self, code: str) -> Article:
+        if code not in self._articles:
+            self._articles[code] = article_imputable(self.session, self.budget.nomenclature, code, sens="D")
+        return self._articles[code]
+
+    def train(self, nom: str | None, attente: bool) -> Train:
+        if (nom, attente) not in self._trains:
+            self._trains[nom, attente] = _train(self.session, self.ctx, self.budget, nom, attente)
+        return self._trains[nom, attente]
+
+
+@dataclass
+class _Mandat:
+    """A mandat being built: what its PJ links, étape and result need once it has an id."""
+
+    fd: FactureDemat
+    piece: Piece
+    montant: Decimal
+    pjs: list[PJ]
+    complement: str
+    avertissements: tuple[str, ...]
+
+
+def _mandat(lot: _Lot, fd: FactureDemat, fournisseur: FournisseurEnCours, *, train: str | None,
+            article: str | None, sommes_admises: Decimal | None, motif: str | None) -> _Mandat:
+    budget, ctx = lot.budget, lot.ctx
+    tiers = fournisseur.fige()
     avertissements = list(tiers.avertissements)
     net = fd.montant_ht if budget.assujetti_tva else fd.montant_net
     montant = net
@@ -190,26 +263,23 @@ def _mandat(session: Session, ctx: Context, fd: FactureDemat, budget: Budget, *,
         if not ZERO < montant < net:
             raise ValidationError(f"Facture {fd.numero} : les sommes admises ({format_eur(montant)}) "
                                   f"doivent être positives et inférieures au montant dû ({format_eur(net)})")
-    engagement = None
-    if fd.numero_engagement:
-        engagement = session.scalars(select(Engagement).where(
-            Engagement.budget_id == budget.id, Engagement.numero == fd.numero_engagement)).one_or_none()
+    engagement = lot.engagements.get(fd.numero_engagement) if fd.numero_engagement else None
     if article is not None and not article.strip():
         raise ValidationError("Article vide : donnez un code d'article ou laissez l'article par défaut")
     code_article = (engagement.article if engagement else None) or article or budget.article_defaut
     if not code_article:
         raise ValidationError("Aucun article par défaut pour ce budget (Environnement › Défaut) : "
                               "précisez --article")
-    art = article_imputable(session, budget.nomenclature, code_article, sens="D")
+    art = lot.article(code_article)
     if art.section == "I":
         avertissements.append(f"Article d'investissement {art.code} : le n° d'inventaire sera "
                               f"exigé avant la validation (onglet Inventaire)")
     regularisation = fd.mode_paiement_code == DEBIT_OFFICE
-    le_train = _train(session, ctx, budget, train, regularisation)
+    le_train = lot.train(train, regularisation)
     if regularisation:
         avertissements.append(f"Prélèvement (débit d'office) : mandat de régularisation placé dans le "
                               f"train d'attente « {le_train.nom} » jusqu'au bordereau de régularisation")
-    pjs = session.scalars(select(PJ).where(PJ.facture_demat_id == fd.id).order_by(PJ.numordre, PJ.id)).all()
+    pjs = lot.pjs.get(fd.id, [])
     nb_suppl = sum(p.type_pj == "02" for p in pjs)
     piece = Piece(
         type_piece=MANDAT, budget_id=budget.id, annee=ctx.exercice, etat=EtatPiece.BROUILLON,
@@ -228,10 +298,7 @@ def _mandat(session: Session, ctx: Context, fd: FactureDemat, budget: Budget, *,
         piece.imputations.append(Imputation(
             ordre=ordre, article=art.code, designation=designation, montant=part,
             engagement_id=engagement.id if engagement else None))
-    session.add(piece)
-    session.flush()
-    session.add_all(PiecePJ(piece_id=piece.id, pj_id=p.id, ordre=i) for i, p in enumerate(pjs, 1))
-    registre = session.scalars(select(Facture).where(Facture.facture_demat_id == fd.id)).first()
+    registre = lot.registres.get(fd.id)
     if registre is not None:
         changer_etat(registre, TRANSITIONS_FACTURE, EtatFacture.MANDATEE, nom=f"Facture {fd.numero}")
         piece.facture_id = registre.id
@@ -240,10 +307,7 @@ def _mandat(session: Session, ctx: Context, fd: FactureDemat, budget: Budget, *,
     complement = f"Mandat (brouillon) de {format_eur(montant)}, train {le_train.nom}"
     if sommes_admises is not None:
         complement += f" — sommes admises sur {format_eur(net)} : {piece.motif_sommes_admises}"
-    ajouter_etape(session, ctx, Etape.MANDATEMENT, facture_demat_id=fd.id, piece_id=piece.id,
-                  complement=complement)
-    actualiser_etat_flux(session, fd.flux_id)
-    return FactureTraitee(fd.id, fd.numero, piece.id, montant, tuple(avertissements))
+    return _Mandat(fd, piece, montant, pjs, complement, tuple(avertissements))
 
 
 def mandater(session: Session, ctx: Context, ids: list[int] | None, *, train: str | None = None,
@@ -256,7 +320,30 @@ def mandater(session: Session, ctx: Context, ids: list[int] | None, *, train: st
     factures, ignorees = _choisir(session, ctx, ids,
                                   (EtatFactureDemat.A_TRAITER, EtatFactureDemat.FACTUREE))
     budget = session.get(Budget, ctx.budget_id)
-    traitees = tuple(_mandat(session, ctx, fd, budget, train=train, article=article,
-                             sommes_admises=sommes_admises, motif=motif) for fd in factures)
+    traitees: list[FactureTraitee] = []
+    for debut in range(0, len(factures), TAILLE_LOT):  # memory bounded by the size of a lot
+        lot = factures[debut:debut + TAILLE_LOT]
+        traitees += _mandater_lot(session, ctx, budget, lot, train=train, article=article,
+                                  sommes_admises=sommes_admises, motif=motif)
+    _actualiser_flux(session, factures)
     session.flush()
-    return Traitement(traitees, tuple(ignorees))
+    return Traitement(tuple(traitees), tuple(ignorees))
+
+
+def _mandater_lot(session: Session, ctx: Context, budget: Budget, factures: list[FactureDemat], *,
+                  train: str | None, article: str | None, sommes_admises: Decimal | None,
+                  motif: str | None) -> list[FactureTraitee]:
+    lot = _Lot(session, ctx, budget, factures)
+    fournisseurs = FournisseursDuLot(session, ctx, factures)
+    en_cours = [fournisseurs.tiers(fd) for fd in factures]
+    session.flush()  # the new tiers' accounts get their ids
+    mandats = [_mandat(lot, fd, fournisseur, train=train, article=article, sommes_admises=sommes_admises,
+                       motif=motif) for fd, fournisseur in zip(factures, en_cours)]
+    session.add_all(m.piece for m in mandats)
+    session.flush()  # the mandats get their ids
+    for m in mandats:
+        session.add_all(PiecePJ(piece_id=m.piece.id, pj_id=p.id, ordre=i) for i, p in enumerate(m.pjs, 1))
+        ajouter_etape(session, ctx, Etape.MANDATEMENT, facture_demat_id=m.fd.id, piece_id=m.piece.id,
+                      complement=m.complement)
+    session.flush()
+    return [FactureTraitee(m.fd.id, m.fd.numero, m.piece.id, m.montant, m.avertissements) for m in mandats]

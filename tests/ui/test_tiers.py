@@ -165,3 +165,90 @@ def test_sans_collectivite_en_cours(qtbot, etat_vide):
     qtbot.addWidget(widget)
     assert widget.tiers.rowCount() == 0 and not widget.bouton_nouveau.isEnabled()
     assert widget.ouvrir_fiche(None) is None
+
+
+def exigences(state, tiers_id):
+    from corail.services.asap_regles import lire_exigences
+
+    with state.lecture() as session:
+        return lire_exigences(session, state.ctx, tiers_id)
+
+
+def test_exigences_chorus_pro_vues_et_reglees_sur_la_fiche(qtbot, ecran, state, boites):
+    tiers_id = martin(state)
+    ecran.recharger()
+    ecran.choisir(tiers_id)
+    assert ecran.infos["Chorus Pro (ASAP 02)"].text() == "Aucune exigence"
+    dialogue = ecran.ouvrir_fiche(tiers_id)
+    chorus = dialogue.chorus
+    assert chorus.code_service_obligatoire.isEnabled() and not chorus.code_service_obligatoire.isChecked()
+    assert not chorus.engagement_obligatoire.isChecked() and chorus.code_service.text() == ""
+    qtbot.mouseClick(chorus.code_service_obligatoire, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(chorus.engagement_obligatoire, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(chorus.code_service, " FIN01 ")
+    with qtbot.waitSignal(state.donnees_modifiees, timeout=2000):
+        enregistrer(qtbot, dialogue)
+    assert boites == [] and not dialogue.isVisible()
+    e = exigences(state, tiers_id)
+    assert (e.code_service_obligatoire, e.engagement_obligatoire, e.code_service) == (True, True, "FIN01")
+    assert ecran.infos["Chorus Pro (ASAP 02)"].text() == (
+        "Code service obligatoire · N° d'engagement obligatoire · code service par défaut : FIN01")
+    rouverte = ecran.ouvrir_fiche(tiers_id)  # what was saved is what the fiche shows
+    assert rouverte.chorus.code_service_obligatoire.isChecked()
+    assert rouverte.chorus.engagement_obligatoire.isChecked()
+    assert rouverte.chorus.code_service.text() == "FIN01"
+    rouverte.chorus.engagement_obligatoire.setChecked(False)
+    enregistrer(qtbot, rouverte)
+    assert exigences(state, tiers_id).engagement_obligatoire is False
+    assert ecran.infos["Chorus Pro (ASAP 02)"].text() == (
+        "Code service obligatoire · code service par défaut : FIN01")
+
+
+def test_nouveau_tiers_avec_ses_exigences_ou_rien(qtbot, ecran, state, boites):
+    dialogue = ecran.ouvrir_fiche(None)
+    dialogue.identifiant.setText("31245678300017")
+    dialogue.chorus.engagement_obligatoire.setChecked(True)
+    enregistrer(qtbot, dialogue)  # no name: refused, neither the tiers nor its exigences written
+    assert "Nom du tiers manquant" in boites[0].texte and dialogue.isVisible()
+    assert compter(state, Tiers) == 0
+    with state.lecture() as session:
+        from corail.db.models import Parametre
+
+        assert session.scalar(select(func.count()).select_from(Parametre).where(
+            Parametre.cle.like("asap_chorus_debiteur:%"))) == 0
+    dialogue.nom.setText("Syndicat des eaux")
+    enregistrer(qtbot, dialogue)
+    assert not dialogue.isVisible()
+    e = exigences(state, ecran.detail.id)
+    assert (e.code_service_obligatoire, e.engagement_obligatoire, e.code_service) == (False, True, "")
+    assert ecran.infos["Chorus Pro (ASAP 02)"].text() == "N° d'engagement obligatoire"
+
+
+def test_exigences_sans_l_espace_recettes(qtbot, state, boites):
+    """An agent with the Environnement espace only edits the tiers; its Chorus Pro requirements
+    (Recettes) are shown but cannot be changed by him."""
+    from corail.context import Context
+    from corail.services.asap_regles import ExigencesChorus, enregistrer_exigences
+    from corail.services.utilisateurs import creer_utilisateur
+
+    tiers_id = martin(state)
+    with state.transaction() as session:
+        enregistrer_exigences(session, state.ctx, tiers_id, ExigencesChorus(True, False, "FIN01"))
+        creer_utilisateur(session, state.ctx, "agent.env", espaces={"environnement": "modification"})
+    c = state.ctx
+    state.changer_contexte(Context(c.collectivite_id, c.budget_id, c.exercice, "agent.env", c.clock))
+    ecran = TiersScreen(state)
+    qtbot.addWidget(ecran)
+    ecran.choisir(tiers_id)
+    assert ecran.infos["Chorus Pro (ASAP 02)"].text() == (
+        "Code service obligatoire · code service par défaut : FIN01")
+    dialogue = ecran.ouvrir_fiche(tiers_id)
+    assert dialogue.chorus.code_service_obligatoire.isChecked()
+    dialogue.chorus.engagement_obligatoire.setChecked(True)
+    dialogue.ville.setText("Tours")
+    enregistrer(qtbot, dialogue)  # Recettes › modification missing: refused, the city not written
+    assert [b.genre for b in boites] == ["warning"] and "exigences Chorus Pro" in boites[0].texte
+    assert ecran.detail.ville == "Orléans"
+    dialogue.chorus.engagement_obligatoire.setChecked(False)
+    enregistrer(qtbot, dialogue)  # unchanged requirements: the tiers alone is saved
+    assert not dialogue.isVisible() and ecran.detail.ville == "Tours"
