@@ -19,7 +19,7 @@ from corail.db.models import (
 )
 from corail.errors import NotFound, ValidationError
 from corail.formats.pivot_builder import build_pivot, exemple_facture, exemple_flux
-from corail.services import suivi_fichiers
+from corail.services import suivi, suivi_fichiers
 from corail.services.collectivites import ajouter_budget
 from corail.services.flux import enregistrer_flux
 from corail.services.mandatement import facturer, mandater
@@ -306,3 +306,65 @@ def test_acces_et_etapes_d_une_facture(session, ctx, jeu):
     libelles = [(e.libelle, e.utilisateur) for e in etapes(session, ctx, jeu["qm-77"])]
     assert libelles == [("Lecture flux", "agent.test"), ("Mandatement", "agent.test")]
     assert session.scalar(select(Flux.lu_par).where(Flux.nom_fichier == "flux_b.xml")) == "agent.test"
+
+
+# --- pages under every kind of criterion -----------------------------------------------------
+
+def _huit_flux(session, ctx, tmp_path) -> list[tuple[str, str]]:
+    """Eight flux, one a day, of two invoices; the odd ones from a plumber. Returns, the last
+    read first, (flux name, supplier) — what a search must page through."""
+    lus = []
+    for i in range(8):
+        fournisseur = "Plomberie Noël SARL" if i % 2 else "Garage Martin"
+        _lire(session, ctx, tmp_path, f"p_{i}.xml", datetime(2026, 10, 1 + i, 9, tzinfo=UTC),
+              [_facture(f"PG-{i}-{k}", fournisseur, "10.00") for k in range(2)])
+        lus.append((f"p_{i}.xml", fournisseur))
+    return lus[::-1]
+
+
+@pytest.mark.parametrize("criteres, taille", [
+    (CriteresSuivi(), 3), (CriteresSuivi(), 4), (CriteresSuivi(etat_facture="a_traiter"), 4),
+    (CriteresSuivi(numero="pg-"), 3), (CriteresSuivi(numero="PG-"), 8),
+    (CriteresSuivi(fournisseur="plomberie noel"), 2), (CriteresSuivi(fournisseur="plomberie"), 3),
+    (CriteresSuivi(fournisseur="martin", ttc_max=Decimal("12.00")), 1),
+    (CriteresSuivi(fournisseur="introuvable"), 2),
+], ids=lambda v: v if isinstance(v, int) else repr({k: str(x) for k, x in vars(v).items()
+                                                    if x not in (None, "")}))
+def test_pages_et_total_quel_que_soit_le_critere(session, ctx, tmp_path, criteres, taille):
+    """The flux lead (no criterion on the invoices) or the invoices do (number, supplier,
+    amount): the pages hold every flux once, the last read first, each with the same total,
+    whether the last page is full or not, and past the end."""
+    mots = _plier(criteres.fournisseur).split()
+    attendus = [nom for nom, fournisseur in _huit_flux(session, ctx, tmp_path)
+                if all(m in _plier(fournisseur) for m in mots)]
+    pages, debut = [], 0
+    while True:
+        pages.append(page := rechercher_flux(session, ctx, criteres, debut=debut, taille=taille))
+        if page.suivante is None:
+            break
+        debut = page.suivante
+    assert [f.nom for p in pages for f in p.lignes] == attendus
+    assert {p.total for p in pages} == {len(attendus)}
+    assert all(len(p.lignes) == taille for p in pages[:-1]) and len(pages) == max(
+        1, -(-len(attendus) // taille))
+    assert {f.nb_factures for p in pages for f in p.lignes} <= {2}
+    loin = rechercher_flux(session, ctx, criteres, debut=len(attendus) + taille, taille=taille)
+    assert (loin.lignes, loin.total) == ((), len(attendus))
+
+
+def test_raisons_sociales_distinctes(session, ctx, tmp_path):
+    """The names hopped along their index are those a DISTINCT gives: each once, those that
+    begin another one, and those that differ only by case or accents too."""
+    noms = ["Garage", "Garage Noël", "GARAGE NOËL", "Garage Noel", "Garage Noël SA", "Éloïse",
+            "Eloise", "Zinc & Cie"]
+    _lire(session, ctx, tmp_path, "noms.xml", datetime(2026, 10, 1, 9, tzinfo=UTC),
+          [_facture(f"N-{i}", nom, "10.00") for i, nom in enumerate(noms + noms[:3])])
+    distincts = session.scalars(select(FactureDemat.fournisseur_raison_sociale).distinct()).all()
+    assert sorted(session.scalars(suivi._raisons_sociales()).all()) == sorted(distincts)
+    assert sorted(suivi.fournisseurs_correspondants(session, "garage NOEL")) == sorted(
+        n for n in set(noms) if {"garage", "noel"} <= set(_plier(n).split()))
+    assert sorted(suivi.fournisseurs_correspondants(session, "eloise")) == ["Eloise", "Éloïse"]
+    _lire(session, ctx, tmp_path, "autre.xml", datetime(2026, 10, 2, 9, tzinfo=UTC),
+          [_facture("A-1", "Garage du Port", "10.00"), _facture("A-2", "Éloïse", "10.00")])
+    autre = session.scalar(select(Flux.id).where(Flux.nom_fichier == "autre.xml"))
+    assert suivi.fournisseurs_correspondants(session, "GARAGE", autre) == ["Garage du Port"]

@@ -4,12 +4,17 @@ Criteria (PRODUCT.md): flux lu entre le … et le …, montant TTC de … à …
 état actuel de la facture, n° de facture (its beginning, capitals or not), nom du fournisseur
 (every word typed, accents and case ignored). Each is a SQL condition on an indexed column.
 The supplier's name is first matched in Python against the distinct raisons sociales stored
-(a few thousand at most) so that accents are ignored the same way on SQLite and PostgreSQL;
-the matches go into SQL as ``IN (…)``.
+(a few thousand at most, read by hopping along their index) so that accents are ignored the
+same way on SQLite and PostgreSQL; the matches go into SQL as ``IN (…)``.
 
 The perimeter is that of *Intégration des flux pivots*: the invoices of the budget en cours and
 those of the collectivité's flux that no budget took. A flux is listed when at least one such
 invoice matches. Every list comes as a ``Page`` (LIMIT/OFFSET) with its total count.
+
+A page of flux and its total are not one ``count(*) OVER ()`` under a LIMIT: PostgreSQL plans
+that as if it stopped after the page, then the window reads on, probing every flux. With a
+selective criterion the matching flux are found once (invoices' index) for page and total;
+otherwise the flux lead in reading order, the page stops at its end, the total is counted apart.
 """
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Generic, TypeVar
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from corail.context import Context
@@ -216,17 +221,29 @@ def _plie(nom: str) -> str:
     return plier(nom)
 
 
-def fournisseurs_correspondants(session: Session, texte: str) -> list[str]:
-    """The raisons sociales stored whose words hold every word of ``texte`` (accents and case
-    ignored): a scan of the name index, a few thousand distinct names, each folded once. Kept
-    in ``session.info`` for the session (the flux, then their invoices, read together)."""
-    mots = tuple(plier(texte).split())
+def _raisons_sociales() -> Select:
+    """The distinct raisons sociales, in the name index's order, by hopping from one name to
+    the next (one index descent per name: a few thousand, not a scan of every invoice). On the
+    table's column: plain rows, no ORM loading."""
+    nom = FactureDemat.__table__.c.fournisseur_raison_sociale
+    noms = select(func.min(nom).label("nom")).cte("noms", recursive=True)
+    noms = noms.union_all(select(select(func.min(nom)).where(nom > noms.c.nom).scalar_subquery())
+                          .where(noms.c.nom.is_not(None)))
+    return select(noms.c.nom).where(noms.c.nom.is_not(None))
+
+
+def fournisseurs_correspondants(session: Session, texte: str,
+                                flux_id: int | None = None) -> list[str]:
+    """The raisons sociales stored (or in flux ``flux_id``) whose words hold every word of
+    ``texte`` (accents and case ignored), each name folded once. Kept in ``session.info``."""
+    cle = (tuple(plier(texte).split()), flux_id)
     cache = session.info.setdefault("suivi_fournisseurs", {})
-    if mots not in cache:
-        cache[mots] = [n for n in session.scalars(
-            select(FactureDemat.fournisseur_raison_sociale).distinct())
-            if all(m in _plie(n) for m in mots)]
-    return cache[mots]
+    if cle not in cache:
+        nom = FactureDemat.fournisseur_raison_sociale
+        noms = _raisons_sociales() if flux_id is None else (
+            select(nom).distinct().where(FactureDemat.flux_id == flux_id))
+        cache[cle] = [n for n in session.scalars(noms).all() if all(m in _plie(n) for m in cle[0])]
+    return cache[cle]
 
 
 def _perimetre(session: Session, ctx: Context) -> ColumnElement[bool]:
@@ -244,9 +261,12 @@ def _selective(c: CriteresSuivi) -> bool:
                 or c.ttc_max is not None)
 
 
-def _conditions_factures(session: Session, ctx: Context,
-                         c: CriteresSuivi) -> list[ColumnElement[bool]]:
+def _conditions_factures(session: Session, ctx: Context, c: CriteresSuivi,
+                         flux_id: int | None = None) -> list[ColumnElement[bool]]:
+    """The invoices matching ``c`` (those of flux ``flux_id`` only, if given)."""
     conds: list[ColumnElement[bool]] = [_perimetre(session, ctx)]
+    if flux_id is not None:
+        conds.append(FactureDemat.flux_id == flux_id)
     if c.ttc_min is not None:
         conds.append(FactureDemat.montant_ttc >= c.ttc_min)
     if c.ttc_max is not None:
@@ -256,7 +276,7 @@ def _conditions_factures(session: Session, ctx: Context,
     if c.numero.strip():
         conds.append(_numero_commence(session, c.numero.strip()))
     if c.fournisseur.strip():
-        noms = fournisseurs_correspondants(session, c.fournisseur)
+        noms = fournisseurs_correspondants(session, c.fournisseur, flux_id)
         conds.append(FactureDemat.fournisseur_raison_sociale.in_(noms))
     return conds
 
@@ -271,13 +291,30 @@ def _ayant_factures(conditions: list[ColumnElement[bool]], selective: bool) -> C
 
 # --- the flux -------------------------------------------------------------------------------
 
-def _page(session: Session, stmt, compter, debut: int, taille: int) -> tuple[list, int]:
-    """The rows of one page and the total, in one statement (``count(*) OVER ()``: the criteria
-    are evaluated once); past the end, the total alone."""
-    rows = session.execute(stmt.add_columns(func.count().over().label("total_"))
-                           .offset(max(0, debut)).limit(taille)).all()
-    total = rows[0].total_ if rows else (session.scalar(compter) or 0)
-    return rows, total
+_COLONNES_FLUX = (Flux.id, Flux.etat, Flux.lu_le, Flux.nom_fichier, Flux.nb_factures,
+                  Flux.id_flx, Flux.lu_par)
+
+
+def _page_flux(session: Session, where: list[ColumnElement[bool]], selective: bool,
+               debut: int, taille: int) -> tuple[list, int]:
+    """The page of flux (the last read first) and the total (see the module's docstring)."""
+    if selective:  # the matching flux found once: a CTE read twice, so materialized by both
+        trouves = (select(Flux.id, Flux.lu_le).where(*where).cte("flux_trouves")
+                   .prefix_with("MATERIALIZED", dialect="postgresql"))
+        page = (select(trouves.c.id, trouves.c.lu_le)
+                .order_by(trouves.c.lu_le.desc(), trouves.c.id.desc())
+                .offset(debut).limit(taille).subquery("page"))
+        total = select(func.count()).select_from(trouves).scalar_subquery().label("total_")
+        rows = session.execute(select(*_COLONNES_FLUX, total).join(page, page.c.id == Flux.id)
+                               .order_by(page.c.lu_le.desc(), page.c.id.desc())).all()
+        if rows:
+            return rows, rows[0].total_
+    else:  # the flux lead in reading order: the page stops at its last row
+        rows = session.execute(select(*_COLONNES_FLUX).where(*where).offset(debut).limit(taille)
+                               .order_by(Flux.lu_le.desc(), Flux.id.desc())).all()
+    if len(rows) < taille and (rows or not debut):  # the last page, or nothing at all
+        return rows, debut + len(rows)
+    return rows, session.scalar(select(func.count()).select_from(Flux).where(*where)) or 0
 
 
 def rechercher_flux(session: Session, ctx: Context, criteres: CriteresSuivi = CriteresSuivi(), *,
@@ -286,11 +323,9 @@ def rechercher_flux(session: Session, ctx: Context, criteres: CriteresSuivi = Cr
     exiger(session, ctx, SUIVI_DEMAT, CONSULTATION, "rechercher dans le Suivi démat")
     criteres = verifier_criteres(criteres)
     factures = _conditions_factures(session, ctx, criteres)
-    where = [*_conditions_flux(ctx, criteres), _ayant_factures(factures, _selective(criteres))]
-    rows, total = _page(session, select(
-        Flux.id, Flux.etat, Flux.lu_le, Flux.nom_fichier, Flux.nb_factures, Flux.id_flx,
-        Flux.lu_par).where(*where).order_by(Flux.lu_le.desc(), Flux.id.desc()),
-        select(func.count()).select_from(Flux).where(*where), debut, taille)
+    selective = _selective(criteres)
+    where = [*_conditions_flux(ctx, criteres), _ayant_factures(factures, selective)]
+    rows, total = _page_flux(session, where, selective, max(0, debut), taille)
     ids = [r.id for r in rows]
     comptes = dict(session.execute(
         select(FactureDemat.flux_id, func.count()).where(FactureDemat.flux_id.in_(ids), *factures)
@@ -335,11 +370,13 @@ def factures_du_flux(session: Session, ctx: Context, flux_id: int,
     if session.scalar(select(Flux.id).where(Flux.id == flux_id,
                                             Flux.collectivite_id == ctx.collectivite_id)) is None:
         raise NotFound(f"Flux {flux_id} introuvable pour cette collectivité")
-    where = [FactureDemat.flux_id == flux_id,
-             *_conditions_factures(session, ctx, verifier_criteres(criteres))]
-    rows, total = _page(session, select(*_COLONNES).join(Flux, Flux.id == FactureDemat.flux_id)
-                        .where(*where).order_by(FactureDemat.numordre, FactureDemat.id),
-                        select(func.count()).select_from(FactureDemat).where(*where), debut, taille)
+    where = _conditions_factures(session, ctx, verifier_criteres(criteres), flux_id)
+    rows = session.execute(  # one flux's invoices: a window is cheap; past the end, a count
+        select(*_COLONNES, func.count().over().label("total_"))
+        .join(Flux, Flux.id == FactureDemat.flux_id).where(*where)
+        .order_by(FactureDemat.numordre, FactureDemat.id).offset(max(0, debut)).limit(taille)).all()
+    total = rows[0].total_ if rows else session.scalar(
+        select(func.count()).select_from(FactureDemat).where(*where)) or 0
     return Page(_lignes(session, rows), total, max(0, debut), taille)
 
 

@@ -44,7 +44,8 @@ class FactureDemat(Base):
     # Suivi démat (migration 0006): each search criterion leads through an index that also holds
     # flux, budget and état, so a search never reads the table rows it does not show
     __table_args__ = (
-        Index("ix_facture_demat_flux_etat", "flux_id", "etat", "budget_id"),
+        # …and its amount (0007): a flux's invoices probed on état and amount in the index alone
+        Index("ix_facture_demat_flux_etat", "flux_id", "etat", "budget_id", "montant_ttc"),
         Index("ix_facture_demat_montant_ttc_flux", "montant_ttc", "flux_id", "budget_id", "etat"),
         Index("ix_facture_demat_fournisseur_flux", "fournisseur_raison_sociale", "flux_id",
               "budget_id", "etat"),
