@@ -1,4 +1,4 @@
-"""The synchronisation with Chorus Pro of one structure (migration 0010).
+"""The synchronisation with Chorus Pro of one structure (migration 0008).
 
 The synchronisation no longer holds the database while it waits for Chorus Pro: it works in
 short transactions between its network calls. This row keeps what must survive between them:

@@ -5,8 +5,8 @@ token, user, machine, pid and last step), the invoices downloaded but not yet in
 (``a_integrer``, JSON list of Chorus Pro ids) and the end of the last complete one. It lets the
 synchronisation work in short transactions between its network calls (corail/chorus/synchro.py).
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-28
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ from alembic import op  # noqa: F401
 
 import corail.db.types  # noqa: F401
 
-revision = '0010'
-down_revision = '0009'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
