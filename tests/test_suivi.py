@@ -14,7 +14,7 @@ from sqlalchemy import select
 from corail.context import FixedClock
 from corail.dates import PARIS, UTC
 from corail.db.models import (
-    Collectivite, FactureDemat, Flux, PesAcquittement, PesAcquittementErreur, PesAller,
+    Collectivite, FactureDemat, Flux, FournisseurNom, PesAcquittement, PesAcquittementErreur, PesAller,
     PesAllerBordereau, Piece,
 )
 from corail.errors import NotFound, ValidationError
@@ -352,15 +352,19 @@ def test_pages_et_total_quel_que_soit_le_critere(session, ctx, tmp_path, critere
     assert (loin.lignes, loin.total) == ((), len(attendus))
 
 
+def _noms_connus(session) -> list[str]:
+    return sorted(session.scalars(select(FournisseurNom.nom)).all())
+
+
 def test_raisons_sociales_distinctes(session, ctx, tmp_path):
-    """The names hopped along their index are those a DISTINCT gives: each once, those that
-    begin another one, and those that differ only by case or accents too."""
+    """``fournisseur_nom`` holds the names a DISTINCT gives, written with the invoices: each
+    once, those that begin another one, and those that differ only by case or accents too."""
     noms = ["Garage", "Garage Noël", "GARAGE NOËL", "Garage Noel", "Garage Noël SA", "Éloïse",
             "Eloise", "Zinc & Cie"]
     _lire(session, ctx, tmp_path, "noms.xml", datetime(2026, 10, 1, 9, tzinfo=UTC),
           [_facture(f"N-{i}", nom, "10.00") for i, nom in enumerate(noms + noms[:3])])
     distincts = session.scalars(select(FactureDemat.fournisseur_raison_sociale).distinct()).all()
-    assert sorted(session.scalars(suivi._raisons_sociales()).all()) == sorted(distincts)
+    assert _noms_connus(session) == sorted(distincts)
     assert sorted(suivi.fournisseurs_correspondants(session, "garage NOEL")) == sorted(
         n for n in set(noms) if {"garage", "noel"} <= set(_plier(n).split()))
     assert sorted(suivi.fournisseurs_correspondants(session, "eloise")) == ["Eloise", "Éloïse"]
@@ -368,3 +372,27 @@ def test_raisons_sociales_distinctes(session, ctx, tmp_path):
           [_facture("A-1", "Garage du Port", "10.00"), _facture("A-2", "Éloïse", "10.00")])
     autre = session.scalar(select(Flux.id).where(Flux.nom_fichier == "autre.xml"))
     assert suivi.fournisseurs_correspondants(session, "GARAGE", autre) == ["Garage du Port"]
+    assert _noms_connus(session) == sorted({*distincts, "Garage du Port"})
+    session.info.clear()
+    assert suivi.fournisseurs_correspondants(session, "50%_") == []  # LIKE's wildcards are text
+    assert suivi.fournisseurs_correspondants(session, "& cie") == ["Zinc & Cie"]
+
+
+def test_migration_0009_reprend_les_noms_deja_recus(db, ctx, tmp_path):
+    """The names of the invoices read before ``fournisseur_nom`` existed are copied into it."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from corail.db.migrate import alembic_config
+
+    with db.transaction() as s:
+        _lire(s, ctx, tmp_path, "avant.xml", datetime(2026, 10, 1, 9, tzinfo=UTC),
+              [_facture("B-1", "Éloïse", "10.00"), _facture("B-2", "Garage Noël", "10.00"),
+               _facture("B-3", "Éloïse", "12.00")])
+    with db.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0008")
+    with db.engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+    with db.engine.connect() as conn:
+        assert sorted(conn.execute(text("SELECT nom, nom_plie FROM fournisseur_nom")).all()) == [
+            ("Garage Noël", "garage noel"), ("Éloïse", "eloise")]

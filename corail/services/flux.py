@@ -13,12 +13,15 @@ from decimal import Decimal
 from typing import Iterable, Sequence
 
 from sqlalchemy import bindparam, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from corail.context import Context
 from corail.dates import format_date
 from corail.db.models import (
-    PJ, Budget, EtapeFacture, FactureDemat, FactureDematLigne, FactureDematTva, Flux, ServiceChorus,
+    PJ, Budget, EtapeFacture, FactureDemat, FactureDematLigne, FactureDematTva, Flux, FournisseurNom,
+    ServiceChorus,
 )
 from corail.domain.etats import Etape, EtatFactureDemat, EtatFlux
 from corail.errors import ValidationError
@@ -26,6 +29,7 @@ from corail.formats.mime import sniff
 from corail.formats.pivot_types import PivotFacture, PivotFlux, PivotPJ
 from corail.money import format_eur, to_money
 from corail.services.pj import DonneesHachees, nom_sur, stocker_contenu, stocker_contenus
+from corail.texte import plier
 
 MOTIF_PAS_POUR_NOUS = "Cette facture ne nous est pas destinée"
 RENVOIS = ("complétée", "completee", "recyclée", "recyclee")
@@ -133,6 +137,18 @@ _CONNUES_NUMERO = select(
 
 
 _INSERTS = {t: insert(t) for t in (FactureDematTva, FactureDematLigne, PJ, EtapeFacture)}
+# a name already known is left as it is (another lot, or another workstation at the same time)
+_INSERT_NOMS = {
+    nom: insert_dialecte(FournisseurNom).on_conflict_do_nothing(index_elements=["nom"])
+    for nom, insert_dialecte in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
+def _noter_fournisseurs(session: Session, noms: set[str]) -> None:
+    """The lot's raisons sociales in ``fournisseur_nom`` (the Suivi démat's supplier search), in
+    one statement; in sorted order, so that two workstations never wait on each other in turn."""
+    session.connection().execute(_INSERT_NOMS[session.get_bind().dialect.name],
+                                 [dict(nom=n, nom_plie=plier(n)) for n in sorted(noms)])
 
 
 def _inserer(session: Session, table, lignes: list[dict]) -> None:
@@ -268,6 +284,7 @@ def _enregistrer_lot(session: Session, ctx: Context, flux: Flux, lot: list,
     # Core multi-row inserts: thousands of invoices without the ORM's bookkeeping
     par_cle = {tuple(cle): fid for *cle, fid in session.connection().execute(_INSERT_FACTURES,
                                                                               lignes_factures)}
+    _noter_fournisseurs(session, {f.fournisseur_raison_sociale for f in factures})
     ids = [par_cle[(f.fournisseur_identifiant, f.numero, f.date_emission)] for f in factures]
     tvas, lignes, pj_rows = [], [], []
     maintenant = ctx.now()

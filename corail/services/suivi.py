@@ -3,8 +3,8 @@
 Criteria (PRODUCT.md): flux lu entre le … et le …, montant TTC de … à …, état actuel du flux,
 état actuel de la facture, n° de facture (its beginning, capitals or not), nom du fournisseur
 (every word typed, accents and case ignored). Each is a SQL condition on an indexed column.
-The supplier's name is first matched in Python against the distinct raisons sociales stored
-(a few thousand at most, read by hopping along their index) so that accents are ignored the
+The supplier's name is first matched against the raisons sociales received, each kept once
+with its folded form (``fournisseur_nom``, a few thousand rows), so that accents are ignored the
 same way on SQLite and PostgreSQL; the matches go into SQL as ``IN (…)``.
 
 The perimeter is that of *Intégration des flux pivots*: the invoices of the budget en cours and
@@ -24,12 +24,12 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from corail.context import Context
 from corail.dates import PARIS, parse_date_fr
-from corail.db.models import MANDAT, Facture, FactureDemat, Flux, Piece
+from corail.db.models import MANDAT, Facture, FactureDemat, Flux, FournisseurNom, Piece
 from corail.domain.etats import EtatFactureDemat, EtatFlux, EtatPiece, libelle_etat
 from corail.domain.roles import CONSULTATION, SUIVI_DEMAT, TELEPROCEDURES
 from corail.errors import NotFound, ValidationError
@@ -221,28 +221,23 @@ def _plie(nom: str) -> str:
     return plier(nom)
 
 
-def _raisons_sociales() -> Select:
-    """The distinct raisons sociales, in the name index's order, by hopping from one name to
-    the next (one index descent per name: a few thousand, not a scan of every invoice). On the
-    table's column: plain rows, no ORM loading."""
-    nom = FactureDemat.__table__.c.fournisseur_raison_sociale
-    noms = select(func.min(nom).label("nom")).cte("noms", recursive=True)
-    noms = noms.union_all(select(select(func.min(nom)).where(nom > noms.c.nom).scalar_subquery())
-                          .where(noms.c.nom.is_not(None)))
-    return select(noms.c.nom).where(noms.c.nom.is_not(None))
-
-
 def fournisseurs_correspondants(session: Session, texte: str,
                                 flux_id: int | None = None) -> list[str]:
-    """The raisons sociales stored (or in flux ``flux_id``) whose words hold every word of
-    ``texte`` (accents and case ignored), each name folded once. Kept in ``session.info``."""
+    """The raisons sociales received (or in flux ``flux_id``) whose words hold every word of
+    ``texte`` (accents and case ignored). All flux: from ``fournisseur_nom`` (each name once,
+    folded when it was first received); one flux: its invoices' names, each folded once. Kept in
+    ``session.info``."""
     cle = (tuple(plier(texte).split()), flux_id)
     cache = session.info.setdefault("suivi_fournisseurs", {})
     if cle not in cache:
-        nom = FactureDemat.fournisseur_raison_sociale
-        noms = _raisons_sociales() if flux_id is None else (
-            select(nom).distinct().where(FactureDemat.flux_id == flux_id))
-        cache[cle] = [n for n in session.scalars(noms).all() if all(m in _plie(n) for m in cle[0])]
+        if flux_id is None:
+            cache[cle] = list(session.scalars(select(FournisseurNom.nom).where(
+                *(FournisseurNom.nom_plie.contains(mot, autoescape=True) for mot in cle[0]))
+                .order_by(FournisseurNom.nom)))
+        else:
+            noms = select(FactureDemat.fournisseur_raison_sociale).distinct().where(
+                FactureDemat.flux_id == flux_id)
+            cache[cle] = [n for n in session.scalars(noms) if all(m in _plie(n) for m in cle[0])]
     return cache[cle]
 
 

@@ -3,7 +3,7 @@ from corail.db.base import Base
 from corail.db.models.asap import AsapFacture, AsapLigne
 from corail.db.models.chorus_synchro import SynchroChorus
 from corail.db.models.flux import (
-    EtapeFacture, FactureDemat, FactureDematLigne, FactureDematTva, Flux, StatutChorus,
+    EtapeFacture, FactureDemat, FactureDematLigne, FactureDematTva, Flux, FournisseurNom, StatutChorus,
 )
 from corail.db.models.nomenclature import (
     Article, ArticleBudget, Chapitre, Fonction, Operation, Service,
@@ -34,5 +34,5 @@ __all__ = [
     "TauxInterets", "CompteBancaire", "Tiers", "ESPACES", "HABILITATIONS", "ROLES",
     "Habilitation", "Rattachement", "Sollicitation", "Utilisateur", "JournalGestion",
     "PesAller", "PesAllerBordereau", "PesAllerPJ", "PesAcquittement", "PesAcquittementErreur",
-    "SynchroChorus",
+    "SynchroChorus", "FournisseurNom",
 ]

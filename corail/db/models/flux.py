@@ -112,6 +112,18 @@ class FactureDemat(Base):
     )
 
 
+class FournisseurNom(Base):
+    """Each raison sociale of the invoices received (``facture_demat.fournisseur_raison_sociale``),
+    once, with its folded form (``texte.plier``: lower case, no accents). Written with the
+    invoices (``services/flux.py``, migration 0009 for those before): the Suivi démat's supplier
+    search reads these few thousand rows instead of the names of every invoice."""
+
+    __tablename__ = "fournisseur_nom"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nom: Mapped[str] = mapped_column(String(255), unique=True)
+    nom_plie: Mapped[str] = mapped_column(Text)  # may be longer: « ß » folds to « ss »
+
+
 class FactureDematTva(Base):
     __tablename__ = "facture_demat_tva"
     id: Mapped[int] = mapped_column(primary_key=True)
