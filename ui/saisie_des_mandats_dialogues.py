@@ -189,23 +189,36 @@ def ouvrir_piece(parent: QWidget, state: AppState, pj_id: int) -> Path | None:
     return chemin
 
 
-def joindre_pieces(parent: QWidget, state: AppState, mandat_id: int) -> bool:
-    """Files chosen in a file dialog, attached in one transaction."""
+def joindre_fichiers(parent: QWidget, state: AppState, ajouter: Callable, piece_id: int,
+                     titre: str = "Saisie des mandats") -> bool:
+    """Files chosen in a file dialog, each ``ajouter(session, ctx, piece_id, chemin)``, in one
+    transaction."""
     chemins, _filtre = QFileDialog.getOpenFileNames(
         parent, "Ajouter des pièces jointes", dernier_dossier(state.settings, "pj"), FICHIERS_PJ)
     if not chemins or ecrire(parent, state, lambda s, ctx: [
-            ajouter_pj(s, ctx, mandat_id, c) for c in chemins]) is None:
+            ajouter(s, ctx, piece_id, c) for c in chemins], titre) is None:
         return False
     retenir_dossier(state.settings, "pj", chemins[0])
     return True
 
 
-def retirer_piece(parent: QWidget, state: AppState, mandat_id: int, pj: tuple[int, str, str]) -> bool:
-    """After a confirmation; a PJ from Chorus Pro stays (the service says why)."""
+def retirer_fichier(parent: QWidget, state: AppState, retirer: Callable, piece_id: int,
+                    pj: tuple[int, str, str], nom: str = "mandat", titre: str = "Saisie des mandats") -> bool:
+    """After a confirmation, ``retirer(session, ctx, piece_id, pj_id)``; a PJ from Chorus Pro
+    stays (the service says why)."""
     reponse = QMessageBox.question(parent, "Retirer la pièce jointe",
-                                   f"Retirer « {pj[1]} » des pièces jointes du mandat ?")
+                                   f"Retirer « {pj[1]} » des pièces jointes du {nom} ?")
     return reponse == QMessageBox.StandardButton.Yes and ecrire(
-        parent, state, lambda s, ctx: retirer_pj(s, ctx, mandat_id, pj[0]) or True) is not None
+        parent, state, lambda s, ctx: retirer(s, ctx, piece_id, pj[0]) or True, titre) is not None
+
+
+def joindre_pieces(parent: QWidget, state: AppState, mandat_id: int) -> bool:
+    """Files chosen in a file dialog, attached to the mandat in one transaction."""
+    return joindre_fichiers(parent, state, ajouter_pj, mandat_id)
+
+
+def retirer_piece(parent: QWidget, state: AppState, mandat_id: int, pj: tuple[int, str, str]) -> bool:
+    return retirer_fichier(parent, state, retirer_pj, mandat_id, pj)
 
 
 class ChoixTiersDialog(QDialog):

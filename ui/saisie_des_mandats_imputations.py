@@ -12,96 +12,44 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from PySide6.QtCore import (
-    QAbstractTableModel, QModelIndex, QPersistentModelIndex, QStringListModel, Qt, Signal,
-)
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QCompleter, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-    QLineEdit, QPushButton, QStyledItemDelegate, QTableView, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QLineEdit, QTableView, QWidget
 
 from corail.errors import ValidationError
-from corail.money import ZERO, MoneyError, format_eur, parse_fr
+from corail.money import ZERO, format_eur
 from corail.services.mandats import ImputationSaisie
 from ui.common import ALIGN_MONTANT
+from ui.piece_saisie_grille import (
+    AUCUN, ROUGE, VERT, GrilleBase, ImputationsBaseDelegate, ImputationsBaseModel, Index, montant_tape,
+    vue_grille,
+)
 from ui.saisie_des_mandats_dialogues import (
     ARTICLE, COLONNES, DESIGNATION, ENGAGEMENT, INVENTAIRE, OPERATION, SERVICE, TOTAL, Choix,
 )
 
-Index = QModelIndex | QPersistentModelIndex
-AUCUN = "(aucun)"
-ROUGE = "#b00020"
-VERT = "#1b6e20"
+__all__ = ["AUCUN", "ROUGE", "VERT", "GrilleImputations", "ImputationsModel", "ligne_vide"]
 
 
 def ligne_vide(article: str = "", montant: Decimal | None = None) -> ImputationSaisie:
     return ImputationSaisie(article=article, montant=montant)  # type: ignore[arg-type]
 
 
-class ImputationsModel(QAbstractTableModel):
+class ImputationsModel(ImputationsBaseModel):
     """The imputations being typed; ``refus`` carries the French reason of a refused cell."""
 
-    refus = Signal(str)
-    modifie = Signal()
+    COLONNES = COLONNES
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.choix = Choix()
-        self._lignes: list[ImputationSaisie] = []
-        self.lecture_seule = False
-
-    # -- content -------------------------------------------------------------------------
-
-    def remplacer(self, lignes: tuple[ImputationSaisie, ...] | list[ImputationSaisie]) -> None:
-        self.beginResetModel()
-        try:
-            self._lignes = list(lignes)
-        finally:
-            self.endResetModel()
-
-    def definir_choix(self, choix: Choix) -> None:
-        self.choix = choix
-        if self._lignes:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._lignes) - 1, len(COLONNES) - 1))
-
-    def lignes(self) -> list[ImputationSaisie]:
-        return list(self._lignes)
+        super().__init__(Choix(), parent)
 
     def total(self) -> Decimal:
         return sum((l.montant for l in self._lignes if l.montant is not None), ZERO)
 
-    def ajouter(self, ligne: ImputationSaisie) -> int:
-        row = len(self._lignes)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._lignes.append(ligne)
-        self.endInsertRows()
-        self.modifie.emit()
-        return row
-
-    def enlever(self, row: int) -> None:
-        if 0 <= row < len(self._lignes):
-            self.beginRemoveRows(QModelIndex(), row, row)
-            del self._lignes[row]
-            self.endRemoveRows()
-            self.modifie.emit()
-
     def saisies(self) -> tuple[ImputationSaisie, ...]:
         """The lines for the service; a line without article or amount is refused here."""
-        for n, l in enumerate(self._lignes, 1):
-            if not l.article:
-                raise ValidationError(f"Imputation {n} : article manquant")
-            if l.montant is None:
-                raise ValidationError(f"Imputation {n} : montant manquant")
+        self._controler()
         return tuple(replace(l, numero_inventaire=l.numero_inventaire or None) for l in self._lignes)
-
-    # -- Qt model ------------------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._lignes)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLONNES)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole):
@@ -111,22 +59,7 @@ class ImputationsModel(QAbstractTableModel):
             return COLONNES[section] if 0 <= section < len(COLONNES) else None
         return str(section + 1) if 0 <= section < len(self._lignes) else None
 
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        return base if self.lecture_seule else base | Qt.ItemFlag.ItemIsEditable
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._lignes)) \
-                or not (0 <= index.column() < len(COLONNES)):
-            return None
-        l, col = self._lignes[index.row()], index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            texte, info = self._texte(l, col)
-            if role == Qt.ItemDataRole.DisplayRole:
-                return texte
-            return info or texte or None
+    def _donnee(self, l: ImputationSaisie, col: int, role: int):
         if role == Qt.ItemDataRole.EditRole:
             return {ARTICLE: l.article, DESIGNATION: l.designation, OPERATION: l.operation_id,
                     SERVICE: l.service_id, ENGAGEMENT: l.engagement_id,
@@ -151,24 +84,6 @@ class ImputationsModel(QAbstractTableModel):
         ident = {OPERATION: l.operation_id, SERVICE: l.service_id, ENGAGEMENT: l.engagement_id}[col]
         return self.choix.libelle(col, ident)
 
-    def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if role != Qt.ItemDataRole.EditRole or not index.isValid() or self.lecture_seule \
-                or not (0 <= index.row() < len(self._lignes)):
-            return False
-        row, col = index.row(), index.column()
-        l = self._lignes[row]
-        try:
-            nouvelle = self._changer(l, col, value)
-        except ValidationError as exc:
-            self.refus.emit(f"Imputation {row + 1} : {exc}")
-            return False
-        if nouvelle == l:
-            return True
-        self._lignes[row] = nouvelle
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLONNES) - 1))
-        self.modifie.emit()
-        return True
-
     def _changer(self, l: ImputationSaisie, col: int, value) -> ImputationSaisie:
         if col == ARTICLE:
             code = str(value or "").split("–")[0].strip()
@@ -183,13 +98,7 @@ class ImputationsModel(QAbstractTableModel):
         if col == DESIGNATION:
             return replace(l, designation=str(value or "").strip()[:200])
         if col == TOTAL:
-            if isinstance(value, Decimal):
-                return replace(l, montant=value)
-            texte = str(value or "").strip()
-            try:
-                return replace(l, montant=parse_fr(texte) if texte else None)
-            except MoneyError as exc:
-                raise ValidationError(f"{exc} (saisissez par exemple 1 234,56)") from None
+            return replace(l, montant=montant_tape(value))
         if col == INVENTAIRE:
             return replace(l, numero_inventaire=str(value or "").strip()[:50] or None)
         ident = int(value) if value not in (None, "", 0) else None
@@ -206,33 +115,17 @@ class ImputationsModel(QAbstractTableModel):
         return replace(l, engagement_id=ident)
 
 
-class ImputationsDelegate(QStyledItemDelegate):
+class ImputationsDelegate(ImputationsBaseDelegate):
     """Editors: article with completion, combos for opération / service / N° Eng., amounts
     typed the French way and right-aligned."""
-
-    def __init__(self, modele: ImputationsModel, parent=None) -> None:
-        super().__init__(parent)
-        self.modele = modele
 
     def createEditor(self, parent: QWidget, option, index: Index) -> QWidget:
         col = index.column()
         if col in (OPERATION, SERVICE, ENGAGEMENT):
-            combo = QComboBox(parent)
-            combo.addItem(AUCUN, None)
-            for texte, ident in self.modele.choix.options(col):
-                combo.addItem(texte, ident)
-            combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
-            combo.activated.connect(lambda _i, c=combo: self.commitData.emit(c))
-            return combo
+            return self._combo(parent, self.modele.choix.options(col))
         editeur = QLineEdit(parent)
         if col == ARTICLE:
-            entrees = [f"{code} – {libelle}" for code, libelle in self.modele.choix.articles.items()]
-            completion = QCompleter(QStringListModel(entrees, editeur), editeur)
-            completion.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-            completion.setFilterMode(Qt.MatchFlag.MatchContains)
-            completion.popup().setMinimumWidth(420)
-            editeur.setCompleter(completion)
-            editeur.setPlaceholderText("code ou libellé")
+            self._completer(editeur, self.modele.choix.articles)
         elif col == TOTAL:
             editeur.setAlignment(ALIGN_MONTANT)
             editeur.setPlaceholderText("0,00")
@@ -242,116 +135,31 @@ class ImputationsDelegate(QStyledItemDelegate):
             editeur.setMaxLength(50)
         return editeur
 
-    def setEditorData(self, editor: QWidget, index: Index) -> None:
-        valeur = index.data(Qt.ItemDataRole.EditRole)
-        if isinstance(editor, QComboBox):
-            editor.setCurrentIndex(max(0, editor.findData(valeur)))
-        else:
-            editor.setText("" if valeur is None else str(valeur))
-
-    def setModelData(self, editor: QWidget, model, index: Index) -> None:
-        valeur = editor.currentData() if isinstance(editor, QComboBox) else editor.text()
-        model.setData(index, valeur, Qt.ItemDataRole.EditRole)
-
 
 def vue_imputations(modele: ImputationsModel, colonnes: tuple[int, ...]) -> QTableView:
     """A grid on ``modele`` showing only ``colonnes``."""
-    vue = QTableView()
-    vue.setModel(modele)
-    vue.setItemDelegate(ImputationsDelegate(modele, vue))
-    vue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    vue.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    vue.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
-                        | QAbstractItemView.EditTrigger.EditKeyPressed
-                        | QAbstractItemView.EditTrigger.AnyKeyPressed)
-    vue.setAlternatingRowColors(True)
-    vue.verticalHeader().setDefaultSectionSize(24)
-    entete = vue.horizontalHeader()
-    for c in range(len(COLONNES)):
-        vue.setColumnHidden(c, c not in colonnes)
-        entete.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
     largeurs = {ARTICLE: 90, OPERATION: 170, SERVICE: 170, TOTAL: 110, ENGAGEMENT: 120,
                 INVENTAIRE: 160}
-    for c, largeur in largeurs.items():
-        vue.setColumnWidth(c, largeur)
-    entete.setSectionResizeMode(DESIGNATION, QHeaderView.ResizeMode.Stretch)
-    return vue
+    return vue_grille(modele, ImputationsDelegate(modele), colonnes, largeurs, DESIGNATION)
 
 
-class GrilleImputations(QGroupBox):
+class GrilleImputations(GrilleBase):
     """The *Imputations comptables* box: the grid, Ajouter / Enlever imputation, the Total
     line (and, for a mandat made from an invoice, the amount due and the gap)."""
 
-    modifie = Signal()
-
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Imputations comptables", parent)
-        self.modele = ImputationsModel(self)
+        modele = ImputationsModel()
+        vue = vue_imputations(modele, (ARTICLE, DESIGNATION, OPERATION, SERVICE, TOTAL, ENGAGEMENT))
+        super().__init__("Imputations comptables", modele, vue, 16, parent)
         self.montant_du: Decimal | None = None
         self.sommes_admises = False
-        self.article_defaut = ""
-        self.vue = vue_imputations(self.modele, (ARTICLE, DESIGNATION, OPERATION, SERVICE, TOTAL,
-                                                 ENGAGEMENT))
-        self.bouton_ajouter = QPushButton("Ajouter imputation")
-        self.bouton_ajouter.clicked.connect(self.ajouter)
-        self.bouton_enlever = QPushButton("Enlever imputation")
-        self.bouton_enlever.clicked.connect(self.enlever)
-        self.total = QLabel()
-        self.du = QLabel()
-        self.ecart = QLabel()
-        self.message = QLabel()
-        self.message.setStyleSheet(f"color: {ROUGE};")
-        self.message.setWordWrap(True)
-        for label in (self.total, self.du, self.ecart):
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        ligne_total = QHBoxLayout()
-        ligne_total.addWidget(self.bouton_ajouter)
-        ligne_total.addWidget(self.bouton_enlever)
-        ligne_total.addStretch(1)
-        ligne_total.addWidget(self.du)
-        ligne_total.addSpacing(16)
-        ligne_total.addWidget(self.ecart)
-        ligne_total.addSpacing(16)
-        ligne_total.addWidget(self.total)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.vue, 1)
-        layout.addLayout(ligne_total)
-        layout.addWidget(self.message)
-        self.message.hide()
-        self.modele.refus.connect(self._refus)
-        self.modele.modifie.connect(self._modifie)
-        for sig in (self.modele.modelReset, self.modele.rowsInserted, self.modele.rowsRemoved,
-                    self.modele.dataChanged):
-            sig.connect(lambda *_a: self.actualiser_total())
-        self.vue.selectionModel().selectionChanged.connect(lambda *_a: self._boutons())
         self.actualiser_total()
-
-    def _refus(self, texte: str) -> None:
-        self.message.setText(texte)
-        self.message.setVisible(bool(texte))
-
-    def _modifie(self) -> None:
-        self._refus("")
-        self.modifie.emit()
 
     def charger(self, lignes, montant_du: Decimal | None, sommes_admises: bool = False) -> None:
         self.montant_du, self.sommes_admises = montant_du, sommes_admises
         self._refus("")
         self.modele.remplacer(lignes)
         self.actualiser_total()
-
-    def definir_lecture_seule(self, oui: bool) -> None:
-        self.modele.lecture_seule = oui
-        self.bouton_ajouter.setEnabled(not oui)
-        self._boutons()
-
-    def _boutons(self) -> None:
-        self.bouton_enlever.setEnabled(not self.modele.lecture_seule and self._ligne() is not None)
-
-    def _ligne(self) -> int | None:
-        rows = self.vue.selectionModel().selectedRows()
-        index = rows[0] if rows else self.vue.currentIndex()
-        return index.row() if index.isValid() else None
 
     def ecart_du(self) -> Decimal | None:
         return None if self.montant_du is None else self.modele.total() - self.montant_du
@@ -387,12 +195,5 @@ class GrilleImputations(QGroupBox):
         reste = self.ecart_du()
         montant = -reste if reste is not None and reste < 0 and not self.sommes_admises else None
         designation = self.modele.choix.articles.get(article, "")
-        row = self.modele.ajouter(replace(ligne_vide(article, montant), designation=designation))
-        index = self.modele.index(row, TOTAL if article else ARTICLE)
-        self.vue.setCurrentIndex(index)
-        self.vue.edit(index)
-
-    def enlever(self) -> None:
-        row = self._ligne()
-        if row is not None:
-            self.modele.enlever(row)
+        self._ajouter_ligne(replace(ligne_vide(article, montant), designation=designation),
+                            TOTAL if article else ARTICLE)

@@ -46,16 +46,22 @@ def charger(session, ctx, *, etat: str | None = None, train: str | None = None) 
                            (f"{e.objet} — {e.tiers} — article {e.article} — "
                             f"reste {format_eur(e.solde)} €"))
                           for e in lister_engagements(session, ctx)))
+    tiers = completion_tiers(session, ctx)
+    vide = MandatSaisie(tiers_id=0, imputations=(), train=defaut.train,
+                        mode_reglement=defaut.mode_reglement)
+    return Chargement(tuple(lister_mandats(session, ctx, etat=etat, train=train)), contexte,
+                      choix, tiers, defaut.article or "", vide)
+
+
+def completion_tiers(session, ctx) -> dict[str, int]:
+    """The active tiers by their completion text (a homonym followed by its identifiant)."""
     tiers: dict[str, int] = {}
     for t in rechercher_tiers(session, ctx, limite=LIMITE_COMPLETION):
         if t.actif:
             texte = t.nom_complet if t.nom_complet not in tiers \
                 else f"{t.nom_complet} ({t.identifiant or t.id})"
             tiers[texte] = t.id
-    vide = MandatSaisie(tiers_id=0, imputations=(), train=defaut.train,
-                        mode_reglement=defaut.mode_reglement)
-    return Chargement(tuple(lister_mandats(session, ctx, etat=etat, train=train)), contexte,
-                      choix, tiers, defaut.article or "", vide)
+    return tiers
 
 
 def largeurs_au_contenu(vue: QTableView, etiree: int) -> None:

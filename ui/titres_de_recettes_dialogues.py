@@ -26,13 +26,15 @@ from corail.services.nomenclature import (
     lister_fonctions, lister_operations, lister_services, rechercher_articles,
 )
 from corail.services.recettes_ui import ContexteTitres, contexte_titres
-from corail.services.tiers import rechercher_tiers
 from corail.services.titres import EDITABLES, TYPES_ASAP, TitreDetail, TitreLigne, TitreSaisie, lister_titres
 from corail.services.titres_emission import ajouter_pj_titre, annuler_titre, retirer_pj_titre
 from ui.common import afficher_erreur
 from ui.ecrans import dernier_dossier, retenir_dossier
 from ui.modeles import Colonne, TableauModel
-from ui.saisie_des_mandats_dialogues import FICHIERS_PJ, LIMITE_COMPLETION, AnnulationDialog, ecrire
+from ui.saisie_des_mandats_dialogues import (
+    AnnulationDialog, ecrire, joindre_fichiers, retirer_fichier,
+)
+from ui.saisie_des_mandats_modeles import completion_tiers
 from ui.state import AppState
 from ui.titres_de_recettes_imputations import ChoixTitre
 
@@ -76,12 +78,7 @@ def charger(session, ctx, *, etat: str | None = None, train: str | None = None) 
         services=tuple((o.id, o.code, o.libelle) for o in lister_services(session, ctx)),
         engagements=_engagements(session, ctx),
         fonctions={f.code: f.libelle for f in lister_fonctions(session, ctx)})
-    tiers: dict[str, int] = {}
-    for t in rechercher_tiers(session, ctx, limite=LIMITE_COMPLETION):
-        if t.actif:
-            texte = t.nom_complet if t.nom_complet not in tiers \
-                else f"{t.nom_complet} ({t.identifiant or t.id})"
-            tiers[texte] = t.id
+    tiers = completion_tiers(session, ctx)
     defaut = next((t.nom for t in contexte.trains if t.defaut and not t.attente), None)
     vide = TitreSaisie(tiers_id=0, imputations=(), train=defaut)
     lignes = tuple(lister_titres(session, ctx, etat=etat, train=train))
@@ -203,21 +200,12 @@ class AnnulationTitreDialog(AnnulationDialog):
 
 def joindre_pieces(parent: QWidget, state: AppState, titre_id: int) -> bool:
     """Files chosen in a file dialog, attached to the titre in one transaction."""
-    chemins, _f = QFileDialog.getOpenFileNames(parent, "Ajouter des pièces jointes",
-                                               dernier_dossier(state.settings, "pj"), FICHIERS_PJ)
-    if not chemins or ecrire(parent, state, lambda s, ctx: [
-            ajouter_pj_titre(s, ctx, titre_id, c) for c in chemins], TITRE) is None:
-        return False
-    retenir_dossier(state.settings, "pj", chemins[0])
-    return True
+    return joindre_fichiers(parent, state, ajouter_pj_titre, titre_id, TITRE)
 
 
 def retirer_piece(parent: QWidget, state: AppState, titre_id: int, pj: tuple[int, str, str]) -> bool:
     """After a confirmation; the avoir's PJ from Chorus Pro stay (the service says why)."""
-    reponse = QMessageBox.question(parent, "Retirer la pièce jointe",
-                                   f"Retirer « {pj[1]} » des pièces jointes du titre ?")
-    return reponse == QMessageBox.StandardButton.Yes and ecrire(
-        parent, state, lambda s, ctx: retirer_pj_titre(s, ctx, titre_id, pj[0]) or True, TITRE) is not None
+    return retirer_fichier(parent, state, retirer_pj_titre, titre_id, pj, "titre", TITRE)
 
 
 def imprimer_avis(parent: QWidget, state: AppState, titre: TitreLigne) -> Path | None:

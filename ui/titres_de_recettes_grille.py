@@ -7,89 +7,35 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QAbstractItemView, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QTableView, QWidget
 
 from corail.money import format_eur
-from ui.saisie_des_mandats_imputations import ROUGE, VERT
+from ui.piece_saisie_grille import ROUGE, VERT, GrilleBase, vue_grille
 from ui.titres_de_recettes_imputations import (
-    ARTICLE, AXES, COLONNES, DESIGNATION, ENGAGEMENT, FONCTION, INVENTAIRE, OPERATION, SERVICE, TAUX,
-    TOTAL, ImputationsTitreDelegate, ImputationsTitreModel, ligne_vide,
+    ARTICLE, AXES, DESIGNATION, ENGAGEMENT, FONCTION, INVENTAIRE, OPERATION, SERVICE, TAUX, TOTAL,
+    ImputationsTitreDelegate, ImputationsTitreModel, ligne_vide,
 )
 
 
 def vue_imputations(modele: ImputationsTitreModel, colonnes: tuple[int, ...]) -> QTableView:
     """A grid on ``modele`` showing only ``colonnes``."""
-    vue = QTableView()
-    vue.setModel(modele)
-    vue.setItemDelegate(ImputationsTitreDelegate(modele, vue))
-    vue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    vue.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    declencheurs = QAbstractItemView.EditTrigger
-    vue.setEditTriggers(declencheurs.DoubleClicked | declencheurs.EditKeyPressed
-                        | QAbstractItemView.EditTrigger.AnyKeyPressed)
-    vue.setAlternatingRowColors(True)
-    vue.verticalHeader().setDefaultSectionSize(24)
-    entete = vue.horizontalHeader()
-    for c in range(len(COLONNES)):
-        vue.setColumnHidden(c, c not in colonnes)
-        entete.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
     largeurs = {ARTICLE: 80, OPERATION: 150, FONCTION: 70, AXES: 120, SERVICE: 150, TAUX: 80,
                 TOTAL: 110, ENGAGEMENT: 110, INVENTAIRE: 160}
-    for c, largeur in largeurs.items():
-        vue.setColumnWidth(c, largeur)
-    entete.setSectionResizeMode(DESIGNATION, QHeaderView.ResizeMode.Stretch)
-    return vue
+    return vue_grille(modele, ImputationsTitreDelegate(modele), colonnes, largeurs, DESIGNATION)
 
 
-class GrilleImputationsTitre(QGroupBox):
+class GrilleImputationsTitre(GrilleBase):
     """The *Imputations* box: the grid, Ajouter / Enlever imputation, the Total line (HT, TVA,
     TTC with TVA) and, for a titre emitted from an avoir, the avoir's amount and the gap."""
 
-    modifie = Signal()
-
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Imputations", parent)
-        self.modele = ImputationsTitreModel(self)
+        modele = ImputationsTitreModel()
+        vue = vue_imputations(modele, (ARTICLE, DESIGNATION, OPERATION, FONCTION, AXES, SERVICE, TAUX,
+                                       TOTAL, ENGAGEMENT))
+        super().__init__("Imputations", modele, vue, 0, parent)
         self.montant_du: Decimal | None = None
         self.du_sur_ht = False  # a budget assujetti à la TVA compares the avoir on HT
-        self.article_defaut = ""
-        self.vue = vue_imputations(self.modele, (ARTICLE, DESIGNATION, OPERATION, FONCTION, AXES,
-                                                 SERVICE, TAUX, TOTAL, ENGAGEMENT))
-        self.bouton_ajouter = QPushButton("Ajouter imputation")
-        self.bouton_ajouter.clicked.connect(self.ajouter)
-        self.bouton_enlever = QPushButton("Enlever imputation")
-        self.bouton_enlever.clicked.connect(self.enlever)
-        self.total, self.du, self.ecart = QLabel(), QLabel(), QLabel()
-        self.message = QLabel(styleSheet=f"color: {ROUGE};", wordWrap=True)
-        for label in (self.total, self.du, self.ecart):
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        ligne_total = QHBoxLayout()
-        for w in (self.bouton_ajouter, self.bouton_enlever, None, self.du, self.ecart, self.total):
-            ligne_total.addWidget(w) if w else ligne_total.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.vue, 1)
-        layout.addLayout(ligne_total)
-        layout.addWidget(self.message)
-        self.message.hide()
-        self.modele.refus.connect(self._refus)
-        self.modele.modifie.connect(self._modifie)
-        for sig in (self.modele.modelReset, self.modele.rowsInserted, self.modele.rowsRemoved,
-                    self.modele.dataChanged):
-            sig.connect(lambda *_a: self.actualiser_total())
-        self.vue.selectionModel().selectionChanged.connect(lambda *_a: self._boutons())
         self.actualiser_total()
-
-    def _refus(self, texte: str) -> None:
-        self.message.setText(texte)
-        self.message.setVisible(bool(texte))
-
-    def _modifie(self) -> None:
-        self._refus("")
-        self.modifie.emit()
 
     def charger(self, lignes, montant_du: Decimal | None, *, avec_tva: bool, saisie_ttc: bool) -> None:
         self.montant_du = montant_du
@@ -102,19 +48,6 @@ class GrilleImputationsTitre(QGroupBox):
         self.modele.definir_mode(avec_tva=avec_tva, saisie_ttc=saisie_ttc)
         self.vue.setColumnHidden(TAUX, not avec_tva)
         self.actualiser_total()
-
-    def definir_lecture_seule(self, oui: bool) -> None:
-        self.modele.lecture_seule = oui
-        self.bouton_ajouter.setEnabled(not oui)
-        self._boutons()
-
-    def _boutons(self) -> None:
-        self.bouton_enlever.setEnabled(not self.modele.lecture_seule and self._ligne() is not None)
-
-    def _ligne(self) -> int | None:
-        rows = self.vue.selectionModel().selectedRows()
-        index = rows[0] if rows else self.vue.currentIndex()
-        return index.row() if index.isValid() else None
 
     def ecart_du(self) -> Decimal | None:
         if self.montant_du is None:
@@ -152,12 +85,4 @@ class GrilleImputationsTitre(QGroupBox):
         taux = lignes[-1].taux_tva if lignes else None
         ligne = replace(ligne_vide(article, montant, self.modele.choix.articles.get(article, "")),
                         taux_tva=taux)
-        row = self.modele.ajouter(ligne)
-        index = self.modele.index(row, TOTAL if article else ARTICLE)
-        self.vue.setCurrentIndex(index)
-        self.vue.edit(index)
-
-    def enlever(self) -> None:
-        row = self._ligne()
-        if row is not None:
-            self.modele.enlever(row)
+        self._ajouter_ligne(ligne, TOTAL if article else ARTICLE)

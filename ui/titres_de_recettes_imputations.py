@@ -12,14 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from PySide6.QtCore import (
-    QAbstractTableModel, QModelIndex, QPersistentModelIndex, QStringListModel, Qt, Signal,
-)
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit, QStyledItemDelegate, QWidget
+from PySide6.QtWidgets import QLineEdit, QWidget
 
 from corail.errors import ValidationError
-from corail.money import ZERO, MoneyError, format_eur, parse_fr
+from corail.money import ZERO, format_eur
 from corail.services.titres import ImputationTitreSaisie, calculer_ligne, lire_taux
 from ui.common import ALIGN_MONTANT
 from ui.gestion_des_collectivites_tables import format_taux
@@ -27,9 +25,7 @@ from ui.saisie_des_mandats_dialogues import ENGAGEMENT as M_ENGAGEMENT
 from ui.saisie_des_mandats_dialogues import OPERATION as M_OPERATION
 from ui.saisie_des_mandats_dialogues import SERVICE as M_SERVICE
 from ui.saisie_des_mandats_dialogues import Choix
-from ui.saisie_des_mandats_imputations import AUCUN, ROUGE
-
-Index = QModelIndex | QPersistentModelIndex
+from ui.piece_saisie_grille import ROUGE, ImputationsBaseDelegate, ImputationsBaseModel, Index, montant_tape
 COLONNES = ("Article", "Désignation", "Opération", "Fonction", "Axes", "Services", "Taux TVA", "Total",
             "N° Eng.", "N° inventaire")
 ARTICLE, DESIGNATION, OPERATION, FONCTION, AXES, SERVICE, TAUX, TOTAL, ENGAGEMENT, INVENTAIRE = \
@@ -52,41 +48,21 @@ def ligne_vide(article: str = "", montant: Decimal | None = None,
                                  designation=designation)
 
 
-class ImputationsTitreModel(QAbstractTableModel):
+class ImputationsTitreModel(ImputationsBaseModel):
     """The lines being typed; ``refus`` carries the French reason of a refused cell."""
 
-    refus = Signal(str)
-    modifie = Signal()
+    COLONNES = COLONNES
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.choix = ChoixTitre()
-        self._lignes: list[ImputationTitreSaisie] = []
-        self.lecture_seule = False
+        super().__init__(ChoixTitre(), parent)
         self.avec_tva = False
         self.saisie_ttc = True
-
-    def remplacer(self, lignes) -> None:
-        self.beginResetModel()
-        try:
-            self._lignes = list(lignes)
-        finally:
-            self.endResetModel()
-
-    def definir_choix(self, choix: ChoixTitre) -> None:
-        self.choix = choix
-        if self._lignes:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._lignes) - 1, len(COLONNES) - 1))
 
     def definir_mode(self, *, avec_tva: bool, saisie_ttc: bool) -> None:
         """*Avec TVA* / *Saisie TTC*: the Total heading and the lines' computed amounts."""
         self.avec_tva, self.saisie_ttc = avec_tva, saisie_ttc
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, TAUX, TOTAL)
-        if self._lignes:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._lignes) - 1, len(COLONNES) - 1))
-
-    def lignes(self) -> list[ImputationTitreSaisie]:
-        return list(self._lignes)
+        self._tout_change()
 
     def montants(self, l: ImputationTitreSaisie):
         """HT, TVA, TTC of a line (None while its amount or rate cannot be read)."""
@@ -104,39 +80,15 @@ class ImputationsTitreModel(QAbstractTableModel):
         return (sum((m.ht for m in lus), ZERO), sum((m.tva for m in lus), ZERO),
                 sum((m.ttc for m in lus), ZERO), len(lus) == len(calcules))
 
-    def ajouter(self, ligne: ImputationTitreSaisie) -> int:
-        row = len(self._lignes)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._lignes.append(ligne)
-        self.endInsertRows()
-        self.modifie.emit()
-        return row
-
-    def enlever(self, row: int) -> None:
-        if 0 <= row < len(self._lignes):
-            self.beginRemoveRows(QModelIndex(), row, row)
-            del self._lignes[row]
-            self.endRemoveRows()
-            self.modifie.emit()
-
     def saisies(self) -> tuple[ImputationTitreSaisie, ...]:
         """The lines for the service; a line without article, amount or rate is refused here."""
-        for n, l in enumerate(self._lignes, 1):
-            if not l.article:
-                raise ValidationError(f"Imputation {n} : article manquant")
-            if l.montant is None:
-                raise ValidationError(f"Imputation {n} : montant manquant")
+        def taux(n: int, l: ImputationTitreSaisie) -> None:
             if self.avec_tva and l.taux_tva is None:
                 raise ValidationError(f"Imputation {n} : taux de TVA manquant (titre avec TVA)")
+        self._controler(taux)
         return tuple(replace(l, taux_tva=l.taux_tva if self.avec_tva else None) for l in self._lignes)
 
     # -- Qt model ------------------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._lignes)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLONNES)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Vertical:
@@ -152,21 +104,10 @@ class ImputationsTitreModel(QAbstractTableModel):
             return "Axes analytiques de la ligne : fonction, opération, service"
         return None
 
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        fixe = self.lecture_seule or index.column() == AXES or (index.column() == TAUX and not self.avec_tva)
-        return base if fixe else base | Qt.ItemFlag.ItemIsEditable
+    def _fixe(self, col: int) -> bool:
+        return col == AXES or (col == TAUX and not self.avec_tva)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._lignes)) \
-                or not (0 <= index.column() < len(COLONNES)):
-            return None
-        l, col = self._lignes[index.row()], index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            texte, info = self._texte(l, col)
-            return texte if role == Qt.ItemDataRole.DisplayRole else (info or texte or None)
+    def _donnee(self, l: ImputationTitreSaisie, col: int, role: int):
         if role == Qt.ItemDataRole.EditRole:
             return {ARTICLE: l.article, DESIGNATION: l.designation, OPERATION: l.operation_id,
                     FONCTION: l.fonction, SERVICE: l.service_id, ENGAGEMENT: l.engagement_id,
@@ -221,24 +162,6 @@ class ImputationsTitreModel(QAbstractTableModel):
                 infos.append(f"{COLONNES[col].rstrip('s')} {texte}")
         return " · ".join(parts), "\n".join(infos) or "Aucun axe analytique sur cette ligne"
 
-    def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if role != Qt.ItemDataRole.EditRole or not index.isValid() or self.lecture_seule \
-                or not (0 <= index.row() < len(self._lignes)):
-            return False
-        row, col = index.row(), index.column()
-        l = self._lignes[row]
-        try:
-            nouvelle = self._changer(l, col, value)
-        except ValidationError as exc:
-            self.refus.emit(f"Imputation {row + 1} : {exc}")
-            return False
-        if nouvelle == l:
-            return True
-        self._lignes[row] = nouvelle
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLONNES) - 1))
-        self.modifie.emit()
-        return True
-
     def _changer(self, l: ImputationTitreSaisie, col: int, value) -> ImputationTitreSaisie:
         texte = "" if value is None else str(value).strip()
         if col == ARTICLE:
@@ -260,12 +183,7 @@ class ImputationsTitreModel(QAbstractTableModel):
         if col == TAUX:
             return replace(l, taux_tva=lire_taux(texte.removesuffix("%").strip()) if texte else None)
         if col == TOTAL:
-            if isinstance(value, Decimal):
-                return replace(l, montant=value)
-            try:
-                return replace(l, montant=parse_fr(texte) if texte else None)
-            except MoneyError as exc:
-                raise ValidationError(f"{exc} (saisissez par exemple 1 234,56)") from None
+            return replace(l, montant=montant_tape(value))
         if col == INVENTAIRE:
             return replace(l, numero_inventaire=texte[:50] or None)
         ident = int(value) if value not in (None, "", 0) else None
@@ -273,34 +191,18 @@ class ImputationsTitreModel(QAbstractTableModel):
         return replace(l, **{nom: ident})
 
 
-class ImputationsTitreDelegate(QStyledItemDelegate):
+class ImputationsTitreDelegate(ImputationsBaseDelegate):
     """Editors: article and fonction with completion, combos for opération / service / N° Eng.,
     amounts and rates typed the French way."""
-
-    def __init__(self, modele: ImputationsTitreModel, parent=None) -> None:
-        super().__init__(parent)
-        self.modele = modele
 
     def createEditor(self, parent: QWidget, option, index: Index) -> QWidget:
         col = index.column()
         if col in AXE_MANDATS:
-            combo = QComboBox(parent)
-            combo.addItem(AUCUN, None)
-            for texte, ident in self.modele.choix.options(AXE_MANDATS[col]):
-                combo.addItem(texte, ident)
-            combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
-            combo.activated.connect(lambda _i, c=combo: self.commitData.emit(c))
-            return combo
+            return self._combo(parent, self.modele.choix.options(AXE_MANDATS[col]))
         editeur = QLineEdit(parent)
         table = {ARTICLE: self.modele.choix.articles, FONCTION: self.modele.choix.fonctions}.get(col)
         if table is not None:
-            entrees = [f"{code} – {libelle}" for code, libelle in table.items()]
-            completion = QCompleter(QStringListModel(entrees, editeur), editeur)
-            completion.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-            completion.setFilterMode(Qt.MatchFlag.MatchContains)
-            completion.popup().setMinimumWidth(420)
-            editeur.setCompleter(completion)
-            editeur.setPlaceholderText("code ou libellé")
+            self._completer(editeur, table)
         elif col in (TOTAL, TAUX):
             editeur.setAlignment(ALIGN_MONTANT)
             editeur.setPlaceholderText("0,00" if col == TOTAL else "20")
@@ -309,14 +211,3 @@ class ImputationsTitreDelegate(QStyledItemDelegate):
         elif col == INVENTAIRE:
             editeur.setMaxLength(50)
         return editeur
-
-    def setEditorData(self, editor: QWidget, index: Index) -> None:
-        valeur = index.data(Qt.ItemDataRole.EditRole)
-        if isinstance(editor, QComboBox):
-            editor.setCurrentIndex(max(0, editor.findData(valeur)))
-        else:
-            editor.setText("" if valeur is None else str(valeur))
-
-    def setModelData(self, editor: QWidget, model, index: Index) -> None:
-        valeur = editor.currentData() if isinstance(editor, QComboBox) else editor.text()
-        model.setData(index, valeur, Qt.ItemDataRole.EditRole)
